@@ -1,0 +1,26 @@
+-- One row per street × month: the current batch of each month only (a corrected file
+-- supersedes the earlier one; raw keeps both).
+with
+
+source as (
+    {{ current_rows('garbage_sorting') }}
+),
+
+renamed as (
+    select
+        period as month_start,
+        street as street_name,
+        residual_t,
+        wet_t,
+        recyclable_t,
+        hazardous_t,
+        resource_utilization_pct,
+        residential_areas,
+        compliant_residential_areas,
+        shops_door_to_door,
+        _batch_id as batch_id,
+        _loaded_at as loaded_at
+    from source
+)
+
+select * from renamed

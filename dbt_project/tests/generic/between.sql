@@ -1,0 +1,6 @@
+{#- A rate or a share stays inside its bounds (nulls are checked by not_null). -#}
+{% test between(model, column_name, min_value, max_value) %}
+    select {{ column_name }}
+    from {{ model }}
+    where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
+{% endtest %}

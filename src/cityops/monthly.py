@@ -1,0 +1,81 @@
+"""The month close: ingest what waits in landing/, build the marts, say what happened.
+
+Used by `cityops run` and by the Airflow DAGs (which call the same functions per task).
+A file is picked up when it sits in `landing/<dataset>/` and its name starts with the
+month (`2025-03.xlsx`, `2025-03_corrected.csv`).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from cityops.contracts import all_contracts
+from cityops.extract.sniff import CSV_SUFFIXES, XLS_SUFFIXES, XLSX_SUFFIXES
+from cityops.settings import Home
+
+log = logging.getLogger("cityops.monthly")
+SUFFIXES = XLSX_SUFFIXES | XLS_SUFFIXES | CSV_SUFFIXES
+
+
+def landed_files(period: str, home: Home | None = None) -> list[tuple[str, Path]]:
+    """(dataset, file) waiting in landing/ for the month, oldest first within a dataset."""
+    home = (home or Home.from_env()).ensure()
+    found = []
+    for dataset in all_contracts():
+        folder = home.landing / dataset
+        if folder.is_dir():
+            files = [p for p in folder.iterdir()
+                     if p.is_file() and p.name.startswith(period) and p.suffix.lower() in SUFFIXES]
+            found += [(dataset, p) for p in sorted(files, key=lambda p: (p.stat().st_mtime, p.name))]
+    return found
+
+
+def ingest_one(dataset: str, path: Path | str, period: str) -> dict[str, Any]:
+    from cityops.pipeline import ingest
+
+    outcome = ingest(Path(path), dataset, period)
+    log.info("%s %s: %s (%d rows) %s", dataset, period, outcome.status, outcome.rows, Path(path).name)
+    data = outcome.to_json()
+    data["file"] = Path(path).name
+    return data
+
+
+def build_marts() -> dict[str, Any]:
+    from cityops.transform.dbt import build
+
+    result = build()
+    return {"build": result.summary(), "marts": result.mart_rows}
+
+
+def close_month(period: str) -> dict[str, Any]:
+    """The same steps as the Airflow DAG, in this process."""
+    from cityops.pipeline import parse_period
+
+    parse_period(period)
+    files = [ingest_one(dataset, path, period) for dataset, path in landed_files(period)]
+    return write_summary(period, files, build_marts())
+
+
+def close_month_in_airflow(period: str) -> dict[str, Any]:
+    from cityops.orchestrate.airflow_run import run_monthly_dag
+
+    return run_monthly_dag(period)
+
+
+def summary_path(period: str, home: Home | None = None) -> Path:
+    return (home or Home.from_env()).root / "runs" / f"month_close_{period}.json"
+
+
+def write_summary(period: str, files: list[dict[str, Any]], built: dict[str, Any]) -> dict[str, Any]:
+    """The month's outcome as JSON under CITYOPS_HOME/runs, for `cityops run --airflow` to print."""
+    import json
+
+    from cityops.load.warehouse import redact, url
+
+    summary = {"period": period, "ok": True, "files": files, **built, "url": redact(url())}
+    path = summary_path(period)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    return summary

@@ -1,0 +1,1 @@
+"""Orchestrate: running the Airflow DAGs locally (SQLite metadata under CITYOPS_HOME)."""

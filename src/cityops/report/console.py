@@ -1,0 +1,50 @@
+"""What the command line prints for people (the JSON form is Outcome.to_json)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from cityops.pipeline import Outcome
+
+_MARKS = {"loaded": "✓", "unchanged": "=", "valid": "✓", "rejected": "✗", "failed": "!"}
+
+
+def print_outcome(outcome: Outcome) -> None:
+    mark = _MARKS.get(outcome.status, "?")
+    click.echo(f"{mark} {outcome.dataset} {outcome.period}: {outcome.status}"
+               + (f", {outcome.rows} rows" if outcome.rows else "")
+               + (f" (batch {outcome.batch_id})" if outcome.batch_id else ""))
+    for label, problems in (("error", outcome.problems.errors), ("warning", outcome.problems.warnings)):
+        for p in problems:
+            click.echo(f"  {label}: {p.message_zh}\n         {p.message_en}")
+    hidden = sum(outcome.problems.counts.values()) - len(outcome.problems.kept)
+    if hidden > 0:
+        click.echo(f"  … and {hidden} more of the same kinds (see the report)")
+    if outcome.message:
+        click.echo(f"  {outcome.message}")
+    if outcome.stored_file:
+        click.echo(f"  file kept at {outcome.stored_file}")
+
+
+def print_month(summary: dict[str, Any]) -> None:
+    click.echo(f"\nMonth close {summary['period']}: {'ok' if summary['ok'] else 'FAILED'}")
+    click.echo("\nFiles:")
+    if not summary["files"]:
+        click.echo("  (nothing waiting in landing/)")
+    for item in summary["files"]:
+        mark = _MARKS.get(item["status"], "?")
+        line = f"  {mark} {item['dataset']:<22} {item['status']:<10} {item.get('rows') or 0:>8} rows  {item['file']}"
+        click.echo(line)
+        for error in item.get("errors", [])[:5]:
+            click.echo(f"      {error['message_zh']}\n      {error['message_en']}")
+    if summary.get("build"):
+        click.echo(f"\n{summary['build']}")
+    if summary.get("marts"):
+        click.echo("\nThe subject database (marts):")
+        for name, rows in sorted(summary["marts"].items()):
+            click.echo(f"  marts.{name:<36} {rows:>8} rows")
+    click.echo(f"\nQuery it: psql \"$(.venv/bin/cityops warehouse url | sed 's/+psycopg//')\"  "
+               f"(URL: {summary.get('url')})")

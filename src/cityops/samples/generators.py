@@ -1,0 +1,48 @@
+"""Per-dataset row generators, with figures consistent with the plan's baselines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from cityops.contracts import get_contract
+from cityops.reference import official_streets
+from cityops.samples.writers import Sheet
+
+# Residential areas per street: they add up to the plan's 739.
+RESIDENTIAL_AREAS = [70, 52, 81, 60, 88, 101, 84, 42, 74, 87]
+
+
+def _month_spelling(month: dt.date, rng: random.Random) -> str:
+    return rng.choice([f"{month:%Y-%m}", f"{month.year}年{month.month}月", f"{month:%Y%m}",
+                       f"{month.year}/{month.month}"])
+
+
+def garbage_sorting(month: dt.date, rng: random.Random, rows: int | None = None) -> Sheet:
+    contract = get_contract("garbage_sorting")
+    body, totals = [], [0.0] * 4
+    for street, areas in zip(official_streets(), RESIDENTIAL_AREAS, strict=True):
+        residual = round(rng.uniform(1800, 3200), 2)
+        wet = round(residual * rng.uniform(0.35, 0.5), 2)
+        recyclable = round(residual * rng.uniform(0.18, 0.28), 2)
+        hazardous = round(rng.uniform(0.05, 0.6), 3)
+        figures = [residual, wet, recyclable, hazardous]
+        totals = [t + f for t, f in zip(totals, figures, strict=True)]
+        short = street.removesuffix("街道") if rng.random() < 0.4 else street
+        body.append([
+            _month_spelling(month, rng), short, f"{residual:,.2f}" if rng.random() < 0.3 else residual,
+            wet, recyclable, hazardous, f"{rng.uniform(64, 72):.1f}%", areas,
+            areas - (1 if rng.random() < 0.2 else 0), rng.randint(450, 900),
+        ])
+    header = [c.header for c in contract.columns]
+    header[3] = "湿垃圾 (吨)"  # half-width brackets, as often typed
+    return Sheet(
+        title=f"长宁区{month.year}年{month.month}月生活垃圾分类情况统计表",
+        header=header, rows=body, format="xlsx", department=contract.department,
+        totals=["合计", "", *[round(t, 3) for t in totals], "", sum(RESIDENTIAL_AREAS), "", ""],
+    )
+
+
+GENERATORS = {
+    "garbage_sorting": garbage_sorting,
+}

@@ -1,0 +1,1 @@
+"""Transform: dbt builds the subject database from the raw current batches."""

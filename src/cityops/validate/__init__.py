@@ -1,0 +1,1 @@
+"""Validate: the problems found in a file, their bilingual messages, and the GX gate."""

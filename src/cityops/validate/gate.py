@@ -1,0 +1,123 @@
+"""The Great Expectations gate: the contract's rules run on the staged batch in PostgreSQL.
+
+The suite is derived from the contract at run time (validate/suite.py); GX checks the
+typed, staged rows where they sit (a SQL datasource, so nothing is pulled into memory),
+and reports the failing rows by their source row number `_row`. Each failure becomes a
+Problem with the contract's header and a message a clerk can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+
+import psycopg
+from psycopg import sql
+
+from cityops.contracts import Contract
+from cityops.load.warehouse import url
+from cityops.validate.problems import Problem, ProblemLog
+from cityops.validate.results import CheckResult
+from cityops.validate.suite import Check, build_checks
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+log = logging.getLogger("cityops.gate")
+ROWS_PER_RULE = 50  # the report lists the first of each rule, and counts the rest
+
+
+def _validate(contract: Contract, table: sql.Identifier, checks: list[Check]):
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    schema, name = table._obj  # type: ignore[attr-defined]
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    # add_sql, not add_postgres: the latter refuses the embedded server's socket URL (no host).
+    source = context.data_sources.add_sql("warehouse", connection_string=url())
+    batch = source.add_table_asset(contract.dataset, table_name=name, schema_name=schema)
+    definition = batch.add_batch_definition_whole_table("staged")
+    suite = context.suites.add(gx.ExpectationSuite(
+        name=f"{contract.dataset}_gate", expectations=[c.expectation for c in checks]))
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{contract.dataset}_gate", data=definition, suite=suite))
+    return validation.run(result_format={
+        "result_format": "COMPLETE", "unexpected_index_column_names": ["_row"],
+        "partial_unexpected_count": ROWS_PER_RULE})
+
+
+def _failing_rows(conn: psycopg.Connection, table: sql.Identifier, check: Check,
+                  outcome: dict) -> list[int]:
+    index = outcome.get("unexpected_index_list") or outcome.get("partial_unexpected_index_list")
+    if index:
+        return sorted(int(item["_row"]) for item in index)[:ROWS_PER_RULE]
+    if check.key:  # GX gives no row index for compound uniqueness on SQL sources
+        keys = sql.SQL(", ").join(map(sql.Identifier, check.key))
+        return [r[0] for r in conn.execute(sql.SQL(
+            "select _row from {t} where ({k}) in (select {k} from {t} group by {k} having count(*) > 1) "
+            "order by _row limit {n}").format(t=table, k=keys, n=sql.Literal(ROWS_PER_RULE)))]
+    return []
+
+
+def _row_values(conn: psycopg.Connection, table: sql.Identifier, rows: list[int],
+                columns: list[str]) -> dict[int, tuple]:
+    if not rows or not columns:
+        return {}
+    cols = sql.SQL(", ").join(map(sql.Identifier, columns))
+    query = sql.SQL("select _row, {} from {} where _row = any(%s)").format(cols, table)
+    return {r[0]: r[1:] for r in conn.execute(query, (rows,))}
+
+
+def _to_problems(conn, contract: Contract, table, check: Check, outcome: dict, problems: ProblemLog) -> None:
+    if check.rule == "missing_streets":  # say which streets are missing, from the staged rows
+        column = sql.Identifier(check.value_columns[0])
+        present = [r[0] for r in conn.execute(sql.SQL("select distinct {} from {}").format(column, table))]
+        problems.add(check.problem(None, present))
+        return
+    rows = _failing_rows(conn, table, check, outcome)
+    if not rows:
+        problems.add(check.problem(None, outcome.get("observed_value")))
+        return
+    values = _row_values(conn, table, rows, check.value_columns)
+    for row in rows:
+        problems.add(check.problem(row, values.get(row, ())))
+    unexpected = int(outcome.get("unexpected_count") or len(rows))
+    problems.count_more(check.severity, check.rule, check.header, unexpected - len(rows))
+
+
+def _raised(info: dict | None) -> str | None:
+    """GX 1.x nests exception info per metric; the first message of any that raised."""
+    if not info:
+        return None
+    entries = [info] if "raised_exception" in info else list(info.values())
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("raised_exception"):
+            return str(entry.get("exception_message"))[:500]
+    return None
+
+
+def run_gate(conn: psycopg.Connection, contract: Contract, table: sql.Identifier, month: dt.date,
+             problems: ProblemLog) -> list[CheckResult]:
+    """Run the contract's suite on the staged batch; failures are added to `problems`."""
+    checks = build_checks(contract, month)
+    result = _validate(contract, table, checks)
+    by_name = {check.name: check for check in checks}
+    stored: list[CheckResult] = []
+    for item in result.results:  # GX does not keep the suite's order
+        check = by_name[item.expectation_config.meta["check"]]
+        outcome = item.result or {}
+        error = _raised(item.exception_info)
+        if error:
+            log.error("check %s could not run: %s", check.name, error)
+            problems.add(Problem.of("gate_failed", None, check.header, check.name))
+        elif not item.success:
+            _to_problems(conn, contract, table, check, outcome, problems)
+        observed = outcome.get("observed_value")
+        stored.append(CheckResult(
+            expectation=check.name, rule=check.rule, column=check.header, severity=check.severity,
+            success=bool(item.success), observed_value=None if observed is None else str(observed)[:500],
+            failing_rows=int(outcome.get("unexpected_count") or (0 if item.success else 1))))
+    log.info("%s: gate ran %d checks, %d failed", contract.dataset, len(checks),
+             sum(1 for r in stored if not r.success))
+    return stored
