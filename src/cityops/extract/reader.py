@@ -51,8 +51,14 @@ def open_extract(path: Path, contract: Contract, log: ProblemLog) -> Extract | N
     if not head:
         log.add(Problem.of("empty_file"))
     else:
-        log.add(Problem.of("no_header", allowed="、".join(c.header for c in contract.columns),
-                           dataset_zh=contract.title_zh, dataset_en=contract.title_en))
+        log.add(
+            Problem.of(
+                "no_header",
+                allowed="、".join(c.header for c in contract.columns),
+                dataset_zh=contract.title_zh,
+                dataset_en=contract.title_en,
+            )
+        )
     return None
 
 
@@ -71,15 +77,18 @@ def _allowed(col: Column, refusal: Refusal) -> dict[str, str]:
     if refusal.rule == "not_in_reference":
         names = reference_values(col.reference or "")
         shown = "、".join(names[:40]) + ("……" if len(names) > 40 else "")
-        names_zh = {"water_bodies": ("河湖名录", "water-body registry"),
-                    "indicators": ("指标目录", "indicator catalog")}
+        names_zh = {
+            "water_bodies": ("河湖名录", "water-body registry"),
+            "indicators": ("指标目录", "indicator catalog"),
+        }
         zh, en = names_zh.get(col.reference or "", ("名录", "registry"))
         return {"allowed": shown, "reference_zh": zh, "reference_en": en}
     return {"allowed": refusal.allowed}
 
 
-def canonical_chunks(extract: Extract, contract: Contract, log: ProblemLog,
-                     hasher: PersonalHasher | None = None) -> Iterator[Chunk]:
+def canonical_chunks(
+    extract: Extract, contract: Contract, log: ProblemLog, hasher: PersonalHasher | None = None
+) -> Iterator[Chunk]:
     """Rows in contract order, `[_row, *values]`, CHUNK_ROWS at a time."""
     positions = {name: index for index, name in extract.layout.columns.items()}
     plan = [(col, positions.get(col.name)) for col in contract.columns]

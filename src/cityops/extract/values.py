@@ -116,7 +116,7 @@ def _date_from_text(text: str) -> tuple[dt.date, str] | None:
                 day = dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
             except ValueError:
                 return None
-            return day, text[match.end():]
+            return day, text[match.end() :]
     return None
 
 

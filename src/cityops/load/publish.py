@@ -38,8 +38,9 @@ def current_batch(conn: psycopg.Connection, dataset: str, period: dt.date) -> Cu
     return CurrentBatch(*row) if row else None
 
 
-def record_received(conn: psycopg.Connection, batch_id: str, dataset: str, period: dt.date,
-                    sha256: str, source_file: str) -> None:
+def record_received(
+    conn: psycopg.Connection, batch_id: str, dataset: str, period: dt.date, sha256: str, source_file: str
+) -> None:
     """The first trace of a file, committed at once so a crash later still shows it."""
     with conn.transaction():
         conn.execute(
@@ -49,28 +50,53 @@ def record_received(conn: psycopg.Connection, batch_id: str, dataset: str, perio
         )
 
 
-def record_outcome(conn: psycopg.Connection, batch_id: str, status: str, *, rows: int | None = None,
-                   errors: int = 0, warnings: int = 0, message: str | None = None,
-                   report: dict | None = None, stored_file: str | None = None) -> None:
+def record_outcome(
+    conn: psycopg.Connection,
+    batch_id: str,
+    status: str,
+    *,
+    rows: int | None = None,
+    errors: int = 0,
+    warnings: int = 0,
+    message: str | None = None,
+    report: dict | None = None,
+    stored_file: str | None = None,
+) -> None:
     with conn.transaction():
         conn.execute(
             "update audit.ingest_batches set status = %s, rows = coalesce(%s, rows), errors = %s, "
             "warnings = %s, message = %s, report = %s, stored_file = coalesce(%s, stored_file), "
             "decided_at = now() where batch_id = %s",
-            (status, rows, errors, warnings, message, Jsonb(report) if report is not None else None,
-             stored_file, batch_id),
+            (
+                status,
+                rows,
+                errors,
+                warnings,
+                message,
+                Jsonb(report) if report is not None else None,
+                stored_file,
+                batch_id,
+            ),
         )
 
 
 def set_stored_file(conn: psycopg.Connection, batch_id: str, stored_file: str) -> None:
     with conn.transaction():
-        conn.execute("update audit.ingest_batches set stored_file = %s where batch_id = %s",
-                     (stored_file, batch_id))
+        conn.execute("update audit.ingest_batches set stored_file = %s where batch_id = %s", (stored_file, batch_id))
 
 
-def publish(conn: psycopg.Connection, contract: Contract, batch_id: str, period: dt.date,
-            sha256: str, stage: sql.Identifier, source_file: str, *, warnings: int = 0,
-            report: dict | None = None) -> tuple[str, int]:
+def publish(
+    conn: psycopg.Connection,
+    contract: Contract,
+    batch_id: str,
+    period: dt.date,
+    sha256: str,
+    stage: sql.Identifier,
+    source_file: str,
+    *,
+    warnings: int = 0,
+    report: dict | None = None,
+) -> tuple[str, int]:
     """Append the staged batch to raw and make it current: ('loaded' | 'unchanged', rows)."""
     names = [c.stored_name for c in contract.columns]
     cols = sql.SQL(", ").join(sql.Identifier(n) for n in names)
@@ -81,22 +107,27 @@ def publish(conn: psycopg.Connection, contract: Contract, batch_id: str, period:
             # Another process loaded the very same file while we were checking it.
             conn.execute(
                 "update audit.ingest_batches set status = 'unchanged', decided_at = now(), "
-                "superseded_by = %s where batch_id = %s", (previous.batch_id, batch_id))
+                "superseded_by = %s where batch_id = %s",
+                (previous.batch_id, batch_id),
+            )
             return "unchanged", 0
         inserted = conn.execute(
-            sql.SQL("insert into {} (_batch_id, {}, _row, _source_file, _loaded_at) "
-                    "select %s, {}, _row, %s, now() from {} order by _row").format(
-                sql.Identifier("raw", contract.dataset), cols, cols, stage),
+            sql.SQL(
+                "insert into {} (_batch_id, {}, _row, _source_file, _loaded_at) "
+                "select %s, {}, _row, %s, now() from {} order by _row"
+            ).format(sql.Identifier("raw", contract.dataset), cols, cols, stage),
             (batch_id, source_file),
         ).rowcount
         if previous:
             conn.execute(
-                "update audit.ingest_batches set status = 'superseded', superseded_by = %s "
-                "where batch_id = %s", (batch_id, previous.batch_id))
+                "update audit.ingest_batches set status = 'superseded', superseded_by = %s where batch_id = %s",
+                (batch_id, previous.batch_id),
+            )
         conn.execute(
             "update audit.ingest_batches set status = 'current', rows = %s, warnings = %s, "
             "report = %s, decided_at = now() where batch_id = %s",
-            (inserted, warnings, Jsonb(report) if report is not None else None, batch_id))
+            (inserted, warnings, Jsonb(report) if report is not None else None, batch_id),
+        )
     return "loaded", inserted
 
 

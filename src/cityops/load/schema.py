@@ -78,12 +78,21 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
         ).format(table, sql.SQL(", ").join(column_defs(contract)))
     )
     for col in contract.columns:
-        conn.execute(sql.SQL("alter table {} add column if not exists {} {}").format(
-            table, sql.Identifier(col.stored_name), sql.SQL(col.sql_type)))
-    conn.execute(sql.SQL("create index if not exists {} on {} (_batch_id)").format(
-        sql.Identifier(f"{contract.dataset}_batch"), table))
-    conn.execute(sql.SQL("comment on table {} is {}").format(
-        table, sql.Literal(f"{contract.title_zh} | {contract.title_en} — append-only, one batch per file")))
+        conn.execute(
+            sql.SQL("alter table {} add column if not exists {} {}").format(
+                table, sql.Identifier(col.stored_name), sql.SQL(col.sql_type)
+            )
+        )
+    conn.execute(
+        sql.SQL("create index if not exists {} on {} (_batch_id)").format(
+            sql.Identifier(f"{contract.dataset}_batch"), table
+        )
+    )
+    conn.execute(
+        sql.SQL("comment on table {} is {}").format(
+            table, sql.Literal(f"{contract.title_zh} | {contract.title_en} — append-only, one batch per file")
+        )
+    )
 
 
 def ensure_schema(conn: psycopg.Connection, contract: Contract) -> None:

@@ -25,22 +25,24 @@ def create_stage(conn: psycopg.Connection, contract: Contract, batch_id: str) ->
         conn.execute("create schema if not exists stage")
         conn.execute(sql.SQL("drop table if exists {}").format(table))
         # UNLOGGED: a staged batch is rebuilt from its file, never recovered from WAL.
-        conn.execute(sql.SQL("create unlogged table {} (_row integer not null, {})").format(
-            table, sql.SQL(", ").join(column_defs(contract))))
+        conn.execute(
+            sql.SQL("create unlogged table {} (_row integer not null, {})").format(
+                table, sql.SQL(", ").join(column_defs(contract))
+            )
+        )
     return table
 
 
-def copy_rows(conn: psycopg.Connection, table: sql.Identifier, contract: Contract,
-              chunks: Iterable[list[list]]) -> int:
+def copy_rows(conn: psycopg.Connection, table: sql.Identifier, contract: Contract, chunks: Iterable[list[list]]) -> int:
     """COPY every chunk into the stage table; the number of rows staged."""
     columns = sql.SQL(", ").join(sql.Identifier(n) for n in ["_row", *(c.stored_name for c in contract.columns)])
     staged = 0
-    with conn.transaction(), conn.cursor() as cur:
-        with cur.copy(sql.SQL("copy {} ({}) from stdin").format(table, columns)) as copy:
-            for chunk in chunks:
-                for row in chunk:
-                    copy.write_row(row)
-                staged += len(chunk)
+    statement = sql.SQL("copy {} ({}) from stdin").format(table, columns)
+    with conn.transaction(), conn.cursor() as cur, cur.copy(statement) as copy:
+        for chunk in chunks:
+            for row in chunk:
+                copy.write_row(row)
+            staged += len(chunk)
     return staged
 
 

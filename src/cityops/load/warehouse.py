@@ -8,8 +8,8 @@ Unix socket there; it is started on first use and left running (like a service) 
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -88,8 +88,12 @@ def status(home: Home | None = None) -> dict[str, object]:
                 return {"kind": "external", "running": True, "url": redact(sqlalchemy_url(external_url()))}
         except WarehouseUnavailable:
             return {"kind": "external", "running": False, "url": redact(sqlalchemy_url(external_url()))}
-    return {"kind": "embedded", "running": _running_socket(home.warehouse), "data": str(home.warehouse),
-            "url": embedded_url(home)}
+    return {
+        "kind": "embedded",
+        "running": _running_socket(home.warehouse),
+        "data": str(home.warehouse),
+        "url": embedded_url(home),
+    }
 
 
 def _socket_dir(home: Home) -> str:
@@ -105,7 +109,7 @@ def embedded_url(home: Home) -> str:
 def sqlalchemy_url(url: str) -> str:
     for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -136,8 +140,7 @@ def _ensure_database(home: Home) -> None:
 def connect(home: Home | None = None, *, autocommit: bool = True) -> Iterator[psycopg.Connection]:
     target = libpq_url(url(home))
     try:
-        conn = psycopg.connect(target, autocommit=autocommit, connect_timeout=10,
-                               application_name="cityops")
+        conn = psycopg.connect(target, autocommit=autocommit, connect_timeout=10, application_name="cityops")
     except psycopg.OperationalError as exc:
         raise WarehouseUnavailable(
             f"Cannot reach the warehouse at {redact(target)}: {str(exc).strip()}. "

@@ -23,15 +23,17 @@ class AirflowRunFailed(RuntimeError):
 def airflow_env(home: Home) -> dict[str, str]:
     airflow_home = home.airflow
     env = dict(os.environ)
-    env.update({
-        "AIRFLOW_HOME": str(airflow_home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
-        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home.logs / "airflow"),
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "CITYOPS_HOME": str(home.root),
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(airflow_home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home.logs / "airflow"),
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "CITYOPS_HOME": str(home.root),
+        }
+    )
     env.setdefault("AIRFLOW__CORE__FERNET_KEY", "")
     return env
 
@@ -43,11 +45,14 @@ def _airflow(home: Home, *args: str, check: bool = True) -> subprocess.Completed
     with log_file.open("a", encoding="utf-8") as log:
         log.write(f"\n$ airflow {' '.join(args)}\n")
         log.flush()
-        done = subprocess.run([str(binary), *args], env=airflow_env(home), stdout=log, stderr=subprocess.STDOUT,
-                              check=False)
+        done = subprocess.run(
+            [str(binary), *args], env=airflow_env(home), stdout=log, stderr=subprocess.STDOUT, check=False
+        )
     if check and done.returncode != 0:
-        raise AirflowRunFailed(f"`airflow {' '.join(args[:3])}` failed (exit {done.returncode}); "
-                               f"see {log_file} and the task logs under {home.logs / 'airflow'}")
+        raise AirflowRunFailed(
+            f"`airflow {' '.join(args[:3])}` failed (exit {done.returncode}); "
+            f"see {log_file} and the task logs under {home.logs / 'airflow'}"
+        )
     return done
 
 
@@ -78,6 +83,7 @@ def run_monthly_dag(period: str, home: Home | None = None) -> dict[str, Any]:
     next_month = f"{month.year + month.month // 12}-{month.month % 12 + 1:02d}-10"
     run_dag("cityops_month_close", {"period": period}, next_month, home)
     if not summary.exists():
-        raise AirflowRunFailed(f"the DAG run for {period} did not finish; see the task logs under "
-                               f"{home.logs / 'airflow'}")
+        raise AirflowRunFailed(
+            f"the DAG run for {period} did not finish; see the task logs under {home.logs / 'airflow'}"
+        )
     return json.loads(summary.read_text(encoding="utf-8"))

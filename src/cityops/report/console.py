@@ -14,9 +14,11 @@ _MARKS = {"loaded": "✓", "unchanged": "=", "valid": "✓", "rejected": "✗", 
 
 def print_outcome(outcome: Outcome) -> None:
     mark = _MARKS.get(outcome.status, "?")
-    click.echo(f"{mark} {outcome.dataset} {outcome.period}: {outcome.status}"
-               + (f", {outcome.rows} rows" if outcome.rows else "")
-               + (f" (batch {outcome.batch_id})" if outcome.batch_id else ""))
+    click.echo(
+        f"{mark} {outcome.dataset} {outcome.period}: {outcome.status}"
+        + (f", {outcome.rows} rows" if outcome.rows else "")
+        + (f" (batch {outcome.batch_id})" if outcome.batch_id else "")
+    )
     for label, problems in (("error", outcome.problems.errors), ("warning", outcome.problems.warnings)):
         for p in problems:
             click.echo(f"  {label}: {p.message_zh}\n         {p.message_en}")
@@ -46,5 +48,6 @@ def print_month(summary: dict[str, Any]) -> None:
         click.echo("\nThe subject database (marts):")
         for name, rows in sorted(summary["marts"].items()):
             click.echo(f"  marts.{name:<36} {rows:>8} rows")
-    click.echo(f"\nQuery it: psql \"$(.venv/bin/cityops warehouse url | sed 's/+psycopg//')\"  "
-               f"(URL: {summary.get('url')})")
+    click.echo(
+        f"\nQuery it: psql \"$(.venv/bin/cityops warehouse url | sed 's/+psycopg//')\"  (URL: {summary.get('url')})"
+    )

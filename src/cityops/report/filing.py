@@ -52,7 +52,6 @@ def quarantine(path: Path, outcome: Outcome, home: Home) -> Path:
     os.chmod(folder, 0o700)
     target = _place(path, folder, home)
     outcome.stored_file = str(target)
-    (folder / "report.json").write_text(
-        json.dumps(outcome.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+    (folder / "report.json").write_text(json.dumps(outcome.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
     (folder / "report.md").write_text(markdown_report(outcome, path.name), encoding="utf-8")
     return target

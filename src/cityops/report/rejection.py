@@ -36,14 +36,18 @@ def markdown_report(outcome: Outcome, file_name: str) -> str:
     ]
     for item in outcome.problems.summary():
         lines.append(f"| {item['severity']} | {item['rule']} | {_cell(item['column'])} | {item['count']} |")
-    for title, problems in (("## 错误（须更正）/ Errors (must fix)", errors),
-                            ("## 提示（请核对）/ Warnings (please check)", warnings)):
+    for title, problems in (
+        ("## 错误（须更正）/ Errors (must fix)", errors),
+        ("## 提示（请核对）/ Warnings (please check)", warnings),
+    ):
         if not problems:
             continue
         lines += ["", title, "", "| 行 Row | 列 Column | 值 Value | 说明 | Explanation |", "|---|---|---|---|---|"]
         for p in problems:
-            lines.append(f"| {_cell(p.row)} | {_cell(p.column)} | {_cell(p.value)} | "
-                         f"{_cell(p.message_zh)} | {_cell(p.message_en)} |")
+            lines.append(
+                f"| {_cell(p.row)} | {_cell(p.column)} | {_cell(p.value)} | "
+                f"{_cell(p.message_zh)} | {_cell(p.message_en)} |"
+            )
     shown = len(errors) + len(warnings)
     total = sum(outcome.problems.counts.values())
     if total > shown:

@@ -16,8 +16,14 @@ from cityops.samples.generators import GENERATORS
 from cityops.samples.writers import write_extract
 
 
-def write_month(month: dt.date, out: Path, *, seed: int | None = None,
-                hotline_rows: int | None = None, datasets: list[str] | None = None) -> list[Path]:
+def write_month(
+    month: dt.date,
+    out: Path,
+    *,
+    seed: int | None = None,
+    hotline_rows: int | None = None,
+    datasets: list[str] | None = None,
+) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for dataset, generator in GENERATORS.items():

@@ -14,8 +14,9 @@ RESIDENTIAL_AREAS = [70, 52, 81, 60, 88, 101, 84, 42, 74, 87]
 
 
 def _month_spelling(month: dt.date, rng: random.Random) -> str:
-    return rng.choice([f"{month:%Y-%m}", f"{month.year}年{month.month}月", f"{month:%Y%m}",
-                       f"{month.year}/{month.month}"])
+    return rng.choice(
+        [f"{month:%Y-%m}", f"{month.year}年{month.month}月", f"{month:%Y%m}", f"{month.year}/{month.month}"]
+    )
 
 
 def garbage_sorting(month: dt.date, rng: random.Random, rows: int | None = None) -> Sheet:
@@ -29,16 +30,28 @@ def garbage_sorting(month: dt.date, rng: random.Random, rows: int | None = None)
         figures = [residual, wet, recyclable, hazardous]
         totals = [t + f for t, f in zip(totals, figures, strict=True)]
         short = street.removesuffix("街道") if rng.random() < 0.4 else street
-        body.append([
-            _month_spelling(month, rng), short, f"{residual:,.2f}" if rng.random() < 0.3 else residual,
-            wet, recyclable, hazardous, f"{rng.uniform(64, 72):.1f}%", areas,
-            areas - (1 if rng.random() < 0.2 else 0), rng.randint(450, 900),
-        ])
+        body.append(
+            [
+                _month_spelling(month, rng),
+                short,
+                f"{residual:,.2f}" if rng.random() < 0.3 else residual,
+                wet,
+                recyclable,
+                hazardous,
+                f"{rng.uniform(64, 72):.1f}%",
+                areas,
+                areas - (1 if rng.random() < 0.2 else 0),
+                rng.randint(450, 900),
+            ]
+        )
     header = [c.header for c in contract.columns]
     header[3] = "湿垃圾 (吨)"  # half-width brackets, as often typed
     return Sheet(
         title=f"长宁区{month.year}年{month.month}月生活垃圾分类情况统计表",
-        header=header, rows=body, format="xlsx", department=contract.department,
+        header=header,
+        rows=body,
+        format="xlsx",
+        department=contract.department,
         totals=["合计", "", *[round(t, 3) for t in totals], "", sum(RESIDENTIAL_AREAS), "", ""],
     )
 

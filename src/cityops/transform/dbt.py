@@ -51,8 +51,18 @@ def dbt_env(home: Home) -> dict[str, str]:
 
 
 def dbt_args(home: Home, command: str, *extra: str) -> list[str]:
-    return [command, "--project-dir", str(dbt_project_dir()), "--profiles-dir", str(dbt_project_dir()),
-            "--target-path", str(home.dbt_target), "--log-path", str(home.logs / "dbt"), *extra]
+    return [
+        command,
+        "--project-dir",
+        str(dbt_project_dir()),
+        "--profiles-dir",
+        str(dbt_project_dir()),
+        "--target-path",
+        str(home.dbt_target),
+        "--log-path",
+        str(home.logs / "dbt"),
+        *extra,
+    ]
 
 
 def prepare(home: Home) -> None:
@@ -73,8 +83,12 @@ def invoke(home: Home, command: str, *extra: str):
 
 def mart_row_counts(home: Home) -> dict[str, int]:
     with connect(home) as conn:
-        tables = [r[0] for r in conn.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            )
+        ]
         return {t: conn.execute(f'select count(*) from marts."{t}"').fetchone()[0] for t in tables}
 
 
@@ -94,6 +108,7 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
             result.failures.append(f"{node.node.name}: {(node.message or '').strip()}")
     result.mart_rows = mart_row_counts(home)
     if not result.success:
-        raise BuildFailed(result.summary() + f"\nThe previous marts are unchanged where a model failed. "
-                          f"Logs: {home.logs / 'dbt'}")
+        raise BuildFailed(
+            result.summary() + f"\nThe previous marts are unchanged where a model failed. Logs: {home.logs / 'dbt'}"
+        )
     return result

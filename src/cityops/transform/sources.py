@@ -27,10 +27,9 @@ def _table(contract: Contract) -> dict:
     return {
         "name": contract.dataset,
         "description": f"{contract.title_zh} | {contract.title_en}. {contract.department}. "
-                       f"Grain: {contract.grain}. Append-only: every batch received, current or not.",
+        f"Grain: {contract.grain}. Append-only: every batch received, current or not.",
         "columns": [
-            {"name": "_batch_id", "description": "批次 | batch that delivered the row",
-             "data_tests": ["not_null"]},
+            {"name": "_batch_id", "description": "批次 | batch that delivered the row", "data_tests": ["not_null"]},
             *(_column(c) for c in contract.columns),
             {"name": "_row", "description": "源文件行号 | row number in the department's file"},
             {"name": "_source_file", "description": "源文件 | file the row came from"},
@@ -54,10 +53,14 @@ def render_sources() -> str:
                 "schema": "audit",
                 "description": "入库审计 | Load audit trail",
                 "tables": [
-                    {"name": "ingest_batches",
-                     "description": "每个上报文件一行 | One row per file received, with its status"},
-                    {"name": "validation_results",
-                     "description": "每批次每项检查一行 | One row per batch and data-quality check"},
+                    {
+                        "name": "ingest_batches",
+                        "description": "每个上报文件一行 | One row per file received, with its status",
+                    },
+                    {
+                        "name": "validation_results",
+                        "description": "每批次每项检查一行 | One row per batch and data-quality check",
+                    },
                 ],
             },
         ],

@@ -38,30 +38,42 @@ def _validate(contract: Contract, table: sql.Identifier, checks: list[Check]):
     source = context.data_sources.add_sql("warehouse", connection_string=url())
     batch = source.add_table_asset(contract.dataset, table_name=name, schema_name=schema)
     definition = batch.add_batch_definition_whole_table("staged")
-    suite = context.suites.add(gx.ExpectationSuite(
-        name=f"{contract.dataset}_gate", expectations=[c.expectation for c in checks]))
+    suite = context.suites.add(
+        gx.ExpectationSuite(name=f"{contract.dataset}_gate", expectations=[c.expectation for c in checks])
+    )
     validation = context.validation_definitions.add(
-        gx.ValidationDefinition(name=f"{contract.dataset}_gate", data=definition, suite=suite))
-    return validation.run(result_format={
-        "result_format": "COMPLETE", "unexpected_index_column_names": ["_row"],
-        "partial_unexpected_count": ROWS_PER_RULE})
+        gx.ValidationDefinition(name=f"{contract.dataset}_gate", data=definition, suite=suite)
+    )
+    return validation.run(
+        result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": ["_row"],
+            "partial_unexpected_count": ROWS_PER_RULE,
+        }
+    )
 
 
-def _failing_rows(conn: psycopg.Connection, table: sql.Identifier, check: Check,
-                  outcome: dict) -> list[int]:
+def _failing_rows(conn: psycopg.Connection, table: sql.Identifier, check: Check, outcome: dict) -> list[int]:
     index = outcome.get("unexpected_index_list") or outcome.get("partial_unexpected_index_list")
     if index:
         return sorted(int(item["_row"]) for item in index)[:ROWS_PER_RULE]
     if check.key:  # GX gives no row index for compound uniqueness on SQL sources
         keys = sql.SQL(", ").join(map(sql.Identifier, check.key))
-        return [r[0] for r in conn.execute(sql.SQL(
-            "select _row from {t} where ({k}) in (select {k} from {t} group by {k} having count(*) > 1) "
-            "order by _row limit {n}").format(t=table, k=keys, n=sql.Literal(ROWS_PER_RULE)))]
+        return [
+            r[0]
+            for r in conn.execute(
+                sql.SQL(
+                    "select _row from {t} where ({k}) in (select {k} from {t} group by {k} having count(*) > 1) "
+                    "order by _row limit {n}"
+                ).format(t=table, k=keys, n=sql.Literal(ROWS_PER_RULE))
+            )
+        ]
     return []
 
 
-def _row_values(conn: psycopg.Connection, table: sql.Identifier, rows: list[int],
-                columns: list[str]) -> dict[int, tuple]:
+def _row_values(
+    conn: psycopg.Connection, table: sql.Identifier, rows: list[int], columns: list[str]
+) -> dict[int, tuple]:
     if not rows or not columns:
         return {}
     cols = sql.SQL(", ").join(map(sql.Identifier, columns))
@@ -97,8 +109,9 @@ def _raised(info: dict | None) -> str | None:
     return None
 
 
-def run_gate(conn: psycopg.Connection, contract: Contract, table: sql.Identifier, month: dt.date,
-             problems: ProblemLog) -> list[CheckResult]:
+def run_gate(
+    conn: psycopg.Connection, contract: Contract, table: sql.Identifier, month: dt.date, problems: ProblemLog
+) -> list[CheckResult]:
     """Run the contract's suite on the staged batch; failures are added to `problems`."""
     checks = build_checks(contract, month)
     result = _validate(contract, table, checks)
@@ -114,10 +127,18 @@ def run_gate(conn: psycopg.Connection, contract: Contract, table: sql.Identifier
         elif not item.success:
             _to_problems(conn, contract, table, check, outcome, problems)
         observed = outcome.get("observed_value")
-        stored.append(CheckResult(
-            expectation=check.name, rule=check.rule, column=check.header, severity=check.severity,
-            success=bool(item.success), observed_value=None if observed is None else str(observed)[:500],
-            failing_rows=int(outcome.get("unexpected_count") or (0 if item.success else 1))))
-    log.info("%s: gate ran %d checks, %d failed", contract.dataset, len(checks),
-             sum(1 for r in stored if not r.success))
+        stored.append(
+            CheckResult(
+                expectation=check.name,
+                rule=check.rule,
+                column=check.header,
+                severity=check.severity,
+                success=bool(item.success),
+                observed_value=None if observed is None else str(observed)[:500],
+                failing_rows=int(outcome.get("unexpected_count") or (0 if item.success else 1)),
+            )
+        )
+    log.info(
+        "%s: gate ran %d checks, %d failed", contract.dataset, len(checks), sum(1 for r in stored if not r.success)
+    )
     return stored

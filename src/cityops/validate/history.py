@@ -27,8 +27,7 @@ def _previous_rows(contract: Contract, month: dt.date) -> sql.Composable:
     return sql.SQL(
         "(select r.* from {} r join audit.ingest_batches b on b.batch_id = r._batch_id "
         "where b.status = 'current' and b.dataset = {} and b.period = {})"
-    ).format(sql.Identifier("raw", contract.dataset), sql.Literal(contract.dataset),
-             sql.Literal(previous_month(month)))
+    ).format(sql.Identifier("raw", contract.dataset), sql.Literal(contract.dataset), sql.Literal(previous_month(month)))
 
 
 def _entity_key(contract: Contract) -> list[str]:
@@ -37,31 +36,51 @@ def _entity_key(contract: Contract) -> list[str]:
 
 def total_change_limit(conn, contract, rule, stage, month, problems) -> None:
     column = sql.Identifier(rule.column)
-    previous = conn.execute(sql.SQL("select sum({}) from {} p").format(
-        column, _previous_rows(contract, month))).fetchone()[0]
+    previous = conn.execute(
+        sql.SQL("select sum({}) from {} p").format(column, _previous_rows(contract, month))
+    ).fetchone()[0]
     current = conn.execute(sql.SQL("select sum({}) from {}").format(column, stage)).fetchone()[0]
     if not previous or current is None:
         return
     change = abs(current - previous) / previous * 100
     limit = rule.params["max_change_pct"]
     if change > limit:
-        problems.add(Problem.of("total_change_limit", None, contract.column(rule.column).header, current,
-                                severity=rule.severity, previous=previous, allowed=limit,
-                                change_pct=f"{change:.1f}"))
+        problems.add(
+            Problem.of(
+                "total_change_limit",
+                None,
+                contract.column(rule.column).header,
+                current,
+                severity=rule.severity,
+                previous=previous,
+                allowed=limit,
+                change_pct=f"{change:.1f}",
+            )
+        )
 
 
-def _row_against_previous(conn, contract: Contract, rule: HistoryRule, stage, month, problems,
-                          condition: sql.Composable, rule_name: str, describe=str) -> None:
+def _row_against_previous(
+    conn,
+    contract: Contract,
+    rule: HistoryRule,
+    stage,
+    month,
+    problems,
+    condition: sql.Composable,
+    rule_name: str,
+    describe=str,
+) -> None:
     keys = _entity_key(contract)
     join = sql.SQL(" and ").join(sql.SQL("s.{0} = p.{0}").format(sql.Identifier(k)) for k in keys)
     column = sql.Identifier(rule.column)
-    query = sql.SQL("select s._row, s.{c}, p.{c} from {stage} s join {prev} p on {join} "
-                    "where {cond} order by s._row").format(
-        c=column, stage=stage, prev=_previous_rows(contract, month), join=join, cond=condition)
+    query = sql.SQL(
+        "select s._row, s.{c}, p.{c} from {stage} s join {prev} p on {join} where {cond} order by s._row"
+    ).format(c=column, stage=stage, prev=_previous_rows(contract, month), join=join, cond=condition)
     header = contract.column(rule.column).header
     for row, value, previous in conn.execute(query):
-        problems.add(Problem.of(rule_name, row, header, describe(value), severity=rule.severity,
-                                previous=describe(previous)))
+        problems.add(
+            Problem.of(rule_name, row, header, describe(value), severity=rule.severity, previous=describe(previous))
+        )
 
 
 def cumulative_never_falls(conn, contract, rule, stage, month, problems) -> None:
@@ -75,7 +94,8 @@ def stage_never_backwards(conn, contract, rule, stage, month, problems) -> None:
     values = sql.Literal(list(order))
     condition = sql.SQL("{} < {}").format(
         rank.format(values, sql.Identifier("s"), sql.Identifier(rule.column)),
-        rank.format(values, sql.Identifier("p"), sql.Identifier(rule.column)))
+        rank.format(values, sql.Identifier("p"), sql.Identifier(rule.column)),
+    )
     _row_against_previous(conn, contract, rule, stage, month, problems, condition, "stage_backwards")
 
 
@@ -86,7 +106,8 @@ CHECKS: dict[str, HistoryCheck] = {
 }
 
 
-def run_history_rules(conn: psycopg.Connection, contract: Contract, stage: sql.Identifier,
-                      month: dt.date, problems: ProblemLog) -> None:
+def run_history_rules(
+    conn: psycopg.Connection, contract: Contract, stage: sql.Identifier, month: dt.date, problems: ProblemLog
+) -> None:
     for rule in contract.history:
         CHECKS[rule.rule](conn, contract, rule, stage, month, problems)

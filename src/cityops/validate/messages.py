@@ -62,8 +62,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "outside_period": (
         "{where}的时间“{value}”不在上报月份 {period} 内。请核对，或将该记录放入对应月份的文件。",
-        "{where}: “{value}” is outside the reporting month {period}. "
-        "Check it, or put the record in that month's file.",
+        "{where}: “{value}” is outside the reporting month {period}. Check it, or put the record in that month's file.",
     ),
     "duplicate_key": (
         "{where}：{key_zh}“{value}”在文件中重复出现。每个{key_zh}只能有一行，请合并或删除重复行。",
@@ -169,9 +168,11 @@ TYPE_WORDS = {
     "datetime": ("日期时间", "a date and time", "2025-03-15 09:30:00"),
 }
 
-FORMAT_WORDS = {"xlsx": ("Excel（.xlsx）", "an Excel .xlsx workbook"),
-                "xls": ("Excel 97-2003（.xls）", "an Excel 97-2003 .xls workbook"),
-                "csv": ("CSV 文本", "a CSV text file")}
+FORMAT_WORDS = {
+    "xlsx": ("Excel（.xlsx）", "an Excel .xlsx workbook"),
+    "xls": ("Excel 97-2003（.xls）", "an Excel 97-2003 .xls workbook"),
+    "csv": ("CSV 文本", "a CSV text file"),
+}
 
 
 def where(row: int | None, column: str | None) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from cityops.validate.messages import render
 
-KEEP_PER_RULE = int(50)
+KEEP_PER_RULE = 50
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,15 @@ class Problem:
     severity: str = "block"
 
     @classmethod
-    def of(cls, rule: str, row: int | None = None, column: str | None = None, value: Any = None,
-           severity: str = "block", **details: Any) -> Problem:
+    def of(
+        cls,
+        rule: str,
+        row: int | None = None,
+        column: str | None = None,
+        value: Any = None,
+        severity: str = "block",
+        **details: Any,
+    ) -> Problem:
         text = None if value is None else _display(value)
         zh, en = render(rule, row, column, text, **details)
         return cls(rule, row, column, text, zh, en, severity)

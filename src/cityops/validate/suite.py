@@ -1,7 +1,8 @@
 """A contract's rules as Great Expectations, each tied to its rule name, header and severity.
 
-The parsers (extract/values.py) decide whether a cell can be read at all; the suite states the business rules on readable values: required, ranges, choices, the
-reporting month, one row per key, row counts, every street present, A ≤ B on a row.
+The parsers (extract/values.py) decide whether a cell can be read at all; the suite
+states the business rules on readable values: required, ranges, choices, the reporting
+month, one row per key, row counts, every street present, A ≤ B on a row.
 """
 
 from __future__ import annotations
@@ -68,30 +69,64 @@ def _column_checks(gxe, contract: Contract, col: Column, month: dt.date) -> list
     if col.required:
         add("required", gxe.ExpectColumnValuesToNotBeNull, column=name)
     if col.min is not None:
-        add("above_min" if col.min_exclusive else "min_value", gxe.ExpectColumnValuesToBeBetween,
-            column=name, min_value=col.min, strict_min=col.min_exclusive, details={"allowed": col.min})
+        add(
+            "above_min" if col.min_exclusive else "min_value",
+            gxe.ExpectColumnValuesToBeBetween,
+            column=name,
+            min_value=col.min,
+            strict_min=col.min_exclusive,
+            details={"allowed": col.min},
+        )
     if col.max is not None:
-        add("max_value", gxe.ExpectColumnValuesToBeBetween, column=name, max_value=col.max,
-            details={"allowed": col.max})
+        add(
+            "max_value", gxe.ExpectColumnValuesToBeBetween, column=name, max_value=col.max, details={"allowed": col.max}
+        )
     if col.values:
-        add("not_in_list", gxe.ExpectColumnValuesToBeInSet, column=name, value_set=list(col.values),
-            details={"allowed": "、".join(col.values)})
+        add(
+            "not_in_list",
+            gxe.ExpectColumnValuesToBeInSet,
+            column=name,
+            value_set=list(col.values),
+            details={"allowed": "、".join(col.values)},
+        )
     if col.equals_period:
         # Between, not InSet: GX binds a value set as VARCHAR, which PostgreSQL won't compare to a date.
-        add("period_mismatch", gxe.ExpectColumnValuesToBeBetween, column=name, min_value=month, max_value=month,
-            details={"period": month.strftime("%Y-%m")})
+        add(
+            "period_mismatch",
+            gxe.ExpectColumnValuesToBeBetween,
+            column=name,
+            min_value=month,
+            max_value=month,
+            details={"period": month.strftime("%Y-%m")},
+        )
     if col.inside_period:
         start = dt.datetime.combine(month, dt.time(), dt.timezone(dt.timedelta(hours=8)))
         end = dt.datetime.combine((month + dt.timedelta(days=32)).replace(day=1), dt.time(), start.tzinfo)
-        add("outside_period", gxe.ExpectColumnValuesToBeBetween, column=name, min_value=start,
-            max_value=end, strict_max=True, details={"period": month.strftime("%Y-%m")})
-    for other, rule, a, b in ((col.max_column, "not_greater_than_column", None, name),
-                              (col.min_column, "not_less_than_column", name, None)):
+        add(
+            "outside_period",
+            gxe.ExpectColumnValuesToBeBetween,
+            column=name,
+            min_value=start,
+            max_value=end,
+            strict_max=True,
+            details={"period": month.strftime("%Y-%m")},
+        )
+    for other, rule, a, b in (
+        (col.max_column, "not_greater_than_column", None, name),
+        (col.min_column, "not_less_than_column", name, None),
+    ):
         if other:
             other_col = contract.column(other)
-            add(rule, gxe.ExpectColumnPairValuesAToBeGreaterThanB, others=[other_col.stored_name],
-                column_A=a or other_col.stored_name, column_B=b or other_col.stored_name, or_equal=True,
-                ignore_row_if="either_value_is_missing", details={"other": other_col.header})
+            add(
+                rule,
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+                others=[other_col.stored_name],
+                column_A=a or other_col.stored_name,
+                column_B=b or other_col.stored_name,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                details={"other": other_col.header},
+            )
     return checks
 
 
@@ -101,29 +136,52 @@ def build_checks(contract: Contract, month: dt.date) -> list[Check]:
     checks: list[Check] = []
     for col in contract.columns:
         checks += _column_checks(gxe, contract, col, month)
-    key = [contract.column(k).stored_name for k in contract.key if k != "period" or len(contract.key) == 1]
-    if key:
-        headers = [contract.column(k).header for k in contract.key if contract.column(k).stored_name in key]
-        meta = {"check": f"{contract.dataset}.key.duplicate_key", "rule": "duplicate_key", "severity": "block"}
-        expectation = (gxe.ExpectColumnValuesToBeUnique(column=key[0], meta=meta) if len(key) == 1
-                       else gxe.ExpectCompoundColumnsToBeUnique(column_list=key, meta=meta))
-        checks.append(Check(f"{contract.dataset}.key.duplicate_key", "duplicate_key", headers[0], expectation,
-                            key=key, value_columns=key,
-                            details={"key_zh": "、".join(headers), "key_en": " + ".join(
-                                contract.column(k).name for k in contract.key if contract.column(k).stored_name in key)}))
+    # The period is the same on every row (checked above): uniqueness is within the month.
+    key_cols = [contract.column(k) for k in contract.key if k != "period" or len(contract.key) == 1]
+    if key_cols:
+        key = [c.stored_name for c in key_cols]
+        name = f"{contract.dataset}.key.duplicate_key"
+        meta = {"check": name, "rule": "duplicate_key", "severity": "block"}
+        expectation = (
+            gxe.ExpectColumnValuesToBeUnique(column=key[0], meta=meta)
+            if len(key) == 1
+            else gxe.ExpectCompoundColumnsToBeUnique(column_list=key, meta=meta)
+        )
+        key_zh, key_en = "、".join(c.header for c in key_cols), " + ".join(c.name for c in key_cols)
+        details = {"key_zh": key_zh, "key_en": key_en}
+        checks.append(
+            Check(name, "duplicate_key", key_cols[0].header, expectation, key=key, value_columns=key, details=details)
+        )
     bounds = {"min_value": contract.row_count_min, "max_value": contract.row_count_max}
-    allowed = (f"{contract.row_count_min}" if contract.row_count_min == contract.row_count_max
-               else f"{contract.row_count_min}–{contract.row_count_max or '∞'}")
-    checks.append(Check(f"{contract.dataset}.table.row_count", "row_count", None,
-                        gxe.ExpectTableRowCountToBeBetween(
-                            meta={"check": f"{contract.dataset}.table.row_count", "rule": "row_count"}, **bounds),
-                        details={"allowed": allowed}))
+    allowed = (
+        f"{contract.row_count_min}"
+        if contract.row_count_min == contract.row_count_max
+        else f"{contract.row_count_min}–{contract.row_count_max or '∞'}"
+    )
+    checks.append(
+        Check(
+            f"{contract.dataset}.table.row_count",
+            "row_count",
+            None,
+            gxe.ExpectTableRowCountToBeBetween(
+                meta={"check": f"{contract.dataset}.table.row_count", "rule": "row_count"}, **bounds
+            ),
+            details={"allowed": allowed},
+        )
+    )
     if contract.every_street:
         street = next(c for c in contract.columns if c.type == "street")
-        checks.append(Check(f"{contract.dataset}.table.missing_streets", "missing_streets", street.header,
-                            gxe.ExpectColumnDistinctValuesToContainSet(
-                                column=street.stored_name, value_set=official_streets(),
-                                meta={"check": f"{contract.dataset}.table.missing_streets",
-                                      "rule": "missing_streets"}),
-                            value_columns=[street.stored_name]))
+        checks.append(
+            Check(
+                f"{contract.dataset}.table.missing_streets",
+                "missing_streets",
+                street.header,
+                gxe.ExpectColumnDistinctValuesToContainSet(
+                    column=street.stored_name,
+                    value_set=official_streets(),
+                    meta={"check": f"{contract.dataset}.table.missing_streets", "rule": "missing_streets"},
+                ),
+                value_columns=[street.stored_name],
+            )
+        )
     return checks

@@ -1,0 +1,43 @@
+# cityops: two commands. `make run` loads the committed sample months through Airflow
+# into the embedded warehouse and builds the marts; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+CITYOPS := .venv/bin/cityops
+export CITYOPS_HOME ?= $(CURDIR)/var
+SAMPLE_PERIODS := $(sort $(notdir $(wildcard extract/samples/20*)))
+
+.PHONY: help install run test lint bench clean
+help:
+	@echo "make run    install, start the warehouse, run the month close for $(SAMPLE_PERIODS)"
+	@echo "make test   install, then lint and the whole test suite (real PostgreSQL, dbt, GX, Airflow)"
+	@echo "make bench  the performance measures of issue 8 (not part of make test)"
+
+install: .venv/.synced
+.venv/.synced: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) sync --frozen
+	@touch $@
+
+run: install
+	@$(CITYOPS) warehouse start >/dev/null
+	@mkdir -p "$(CITYOPS_HOME)/landing"
+	@for period in $(SAMPLE_PERIODS); do \
+		cp -R extract/samples/$$period/. "$(CITYOPS_HOME)/landing/" && \
+		$(CITYOPS) run --period $$period --airflow || exit $$?; \
+	done
+
+lint: install
+	.venv/bin/ruff check src tests dags
+	.venv/bin/ruff format --check src tests dags
+	$(CITYOPS) contracts sources
+
+test: lint
+	.venv/bin/pytest
+
+bench: install
+	.venv/bin/python -m cityops.bench
+
+clean:
+	-$(CITYOPS) warehouse stop
+	rm -rf var

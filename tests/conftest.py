@@ -1,0 +1,88 @@
+"""Shared fixtures: a real embedded PostgreSQL per test session, a clean warehouse per test.
+
+Tests call the package in-process where they can (GX and dbt are imported once per
+session) and the `cityops` command where the interface itself is under test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from cityops.settings import Home
+
+ROOT = Path(__file__).resolve().parents[1]
+CITYOPS = Path(sys.executable).with_name("cityops")
+RESET = "drop schema if exists raw, audit, stage, staging, marts, reference cascade"
+
+
+@pytest.fixture(scope="session")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Home:
+    """One CITYOPS_HOME and one embedded warehouse for the session (per xdist worker)."""
+    root = tmp_path_factory.mktemp("home")
+    os.environ["CITYOPS_HOME"] = str(root)
+    os.environ.pop("CITYOPS_WAREHOUSE_URL", None)
+    os.environ.setdefault("CITYOPS_PII_KEY", "test-key-not-a-secret")
+    from cityops.load import warehouse
+
+    home = Home(root).ensure()
+    warehouse.start(home)
+    yield home
+    warehouse.stop(home)
+
+
+@pytest.fixture
+def wh(home: Home) -> Home:
+    """A warehouse with nothing loaded, and empty landing/archive/quarantine folders."""
+    from cityops.load.warehouse import connect
+
+    with connect(home) as conn:
+        conn.execute(RESET)
+    for folder in (home.landing, home.archive, home.quarantine):
+        shutil.rmtree(folder, ignore_errors=True)
+    return home.ensure()
+
+
+def query(home: Home, sql: str, *params) -> list[tuple]:
+    from cityops.load.warehouse import connect
+
+    with connect(home) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def scalar(home: Home, sql: str, *params):
+    return query(home, sql, *params)[0][0]
+
+
+def cityops(*args: str, env: dict[str, str] | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run the real command line, as a user would."""
+    return subprocess.run(
+        [str(CITYOPS), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
+
+
+@pytest.fixture(scope="session")
+def local_postgres() -> str:
+    """The machine's PostgreSQL on 127.0.0.1:5432: a fresh database for this session."""
+    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
+    name = f"cityops_test_{os.getpid()}"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'drop database if exists "{name}"')
+            conn.execute(f'create database "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"the local PostgreSQL on 127.0.0.1:5432 is required for this test: {exc}")
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
