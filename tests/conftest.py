@@ -53,7 +53,7 @@ def query(home: Home, sql: str, *params) -> list[tuple]:
     from cityops.load.warehouse import connect
 
     with connect(home) as conn:
-        return conn.execute(sql, params).fetchall()
+        return conn.execute(sql, params or None).fetchall()
 
 
 def scalar(home: Home, sql: str, *params):

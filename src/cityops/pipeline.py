@@ -21,6 +21,7 @@ from cityops.extract.pii import PersonalHasher
 from cityops.extract.reader import canonical_chunks, file_problem, open_extract
 from cityops.extract.sniff import FileRefused
 from cityops.load import publish as audit
+from cityops.load.faults import checkpoint
 from cityops.load.schema import ensure_schema
 from cityops.load.stage import copy_rows, create_stage, drop_stage
 from cityops.load.warehouse import connect
@@ -80,9 +81,9 @@ def resolve_contract(dataset: str) -> Contract:
     try:
         return get_contract(dataset)
     except KeyError:
-        from cityops.contracts import all_contracts
+        from cityops.contracts import dataset_ids
 
-        raise UsageError(f"unknown dataset '{dataset}'; known: {', '.join(all_contracts())}") from None
+        raise UsageError(f"unknown dataset '{dataset}'; known: {', '.join(dataset_ids())}") from None
 
 
 def file_sha256(path: Path) -> str:
@@ -106,6 +107,7 @@ def ingest(path: Path | str, dataset: str, period: str, *, dry_run: bool = False
     with connect(home) as conn:
         ensure_schema(conn, contract)
         if not dry_run:
+            audit.recover_interrupted(conn, dataset)
             current = audit.current_batch(conn, dataset, month)
             if current and current.file_sha256 == sha256:
                 return _unchanged(conn, outcome, current.batch_id, month, sha256, path, home)
@@ -157,6 +159,7 @@ def _stage_and_check(
     if extract is None:
         return 0
     hasher = PersonalHasher(home) if contract.personal_columns else None
+    checkpoint("reading")
     log.info("%s: header on row %d, reading %s", contract.dataset, extract.layout.header_row, path.name)
     try:
         staged = copy_rows(conn, stage, contract, canonical_chunks(extract, contract, problems, hasher))
@@ -164,6 +167,7 @@ def _stage_and_check(
         problems.add(file_problem(refused, path, contract))
         return 0
     log.info("%s: %d rows staged", contract.dataset, staged)
+    checkpoint("staged")
     if staged == 0:
         problems.add(Problem.of("no_data"))
         return 0

@@ -65,6 +65,8 @@ class _Matcher:
         self.exact: dict[str, str] = {}
         self.base: dict[str, tuple[str, str | None]] = {}
         for col in contract.columns:
+            if col.derive:
+                continue  # computed by the warehouse, never a column of the department's file
             for spelling in (col.header, *col.aliases):
                 folded = fold(spelling)
                 self.exact[folded] = col.name
@@ -112,9 +114,9 @@ def find_layout(rows: list[Row], contract: Contract) -> tuple[Layout | None, lis
             continue
         columns[index] = name
         headers[name] = str(cell).strip()
-    expected = "、".join(c.header for c in contract.columns)
+    expected = "、".join(c.header for c in contract.columns if not c.derive)
     for col in contract.columns:
-        if col.name not in headers and col.required:
+        if col.name not in headers and not col.optional:
             problems.append(Problem.of("missing_column", number, col.header, None, allowed=expected))
     return Layout(number, columns, headers), problems
 

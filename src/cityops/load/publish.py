@@ -9,7 +9,6 @@ queue on the lock, and the second sees the first's result.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 import psycopg
@@ -17,6 +16,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from cityops.contracts import Contract
+from cityops.load.faults import checkpoint
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,45 @@ def current_batch(conn: psycopg.Connection, dataset: str, period: dt.date) -> Cu
 def record_received(
     conn: psycopg.Connection, batch_id: str, dataset: str, period: dt.date, sha256: str, source_file: str
 ) -> None:
-    """The first trace of a file, committed at once so a crash later still shows it."""
+    """The first trace of a file, committed at once so a crash later still shows it.
+
+    The session holds an advisory lock on the batch while it works: a later load that can
+    take the lock knows this one died, and closes its audit row (see recover_interrupted).
+    """
     with conn.transaction():
         conn.execute(
             "insert into audit.ingest_batches (batch_id, dataset, period, status, file_sha256, source_file) "
             "values (%s, %s, %s, 'received', %s, %s)",
             (batch_id, dataset, period, sha256, source_file),
         )
+    conn.execute("select pg_advisory_lock(hashtextextended(%s, 1))", (batch_id,))
+
+
+def recover_interrupted(conn: psycopg.Connection, dataset: str) -> list[str]:
+    """Close the audit rows of loads whose process died before deciding; drop their stage."""
+    closed = []
+    rows = conn.execute(
+        "select batch_id::text from audit.ingest_batches where dataset = %s and status = 'received'", (dataset,)
+    ).fetchall()
+    for (batch_id,) in rows:
+        if not conn.execute("select pg_try_advisory_lock(hashtextextended(%s, 1))", (batch_id,)).fetchone()[0]:
+            continue  # still being worked on by a live process
+        conn.execute(
+            sql.SQL("drop table if exists {}").format(
+                sql.Identifier("stage", f"{dataset}__{batch_id.replace('-', '')}")
+            )
+        )
+        conn.execute(
+            "update audit.ingest_batches set status = 'failed', decided_at = now(), message = %s "
+            "where batch_id = %s and status = 'received'",
+            (
+                "interrupted: the load stopped before a decision; nothing was published, the file can be sent again",
+                batch_id,
+            ),
+        )
+        conn.execute("select pg_advisory_unlock(hashtextextended(%s, 1))", (batch_id,))
+        closed.append(batch_id)
+    return closed
 
 
 def record_outcome(
@@ -118,6 +150,7 @@ def publish(
             ).format(sql.Identifier("raw", contract.dataset), cols, cols, stage),
             (batch_id, source_file),
         ).rowcount
+        checkpoint("publish")  # rows written, not yet committed: a crash here must leave raw as it was
         if previous:
             conn.execute(
                 "update audit.ingest_batches set status = 'superseded', superseded_by = %s where batch_id = %s",
@@ -129,7 +162,3 @@ def publish(
             (inserted, warnings, Jsonb(report) if report is not None else None, batch_id),
         )
     return "loaded", inserted
-
-
-def report_json(report: dict) -> str:
-    return json.dumps(report, ensure_ascii=False)

@@ -12,6 +12,7 @@ import psycopg
 from psycopg import sql
 
 from cityops.contracts import Contract
+from cityops.load.faults import checkpoint
 from cityops.load.schema import column_defs
 
 
@@ -43,6 +44,7 @@ def copy_rows(conn: psycopg.Connection, table: sql.Identifier, contract: Contrac
             for row in chunk:
                 copy.write_row(row)
             staged += len(chunk)
+            checkpoint("copy")
     return staged
 
 
