@@ -46,3 +46,14 @@ def test_the_fact_reconciles_with_raw_current_batches(wh, tmp_path):
     )
     mart = query(wh, "select month_start, sum(wet_t) from marts.fct_garbage_sorting_monthly group by 1 order by 1")
     assert raw == mart and len(mart) == 2
+
+
+def test_the_month_close_skips_dbt_when_nothing_changed(wh, tmp_path):
+    from cityops.monthly import build_marts
+
+    ingest(write(tmp_path / "a.xlsx", table()), "garbage_sorting", "2025-03")
+    assert "ok" in build_marts()["build"]
+    again = build_marts()
+    assert "skipped" in again["build"] and again["marts"]["fct_garbage_sorting_monthly"] == 10
+    ingest(write(tmp_path / "b.xlsx", table(garbage_rows(scale=1.2))), "garbage_sorting", "2025-03")
+    assert "ok" in build_marts()["build"], "a new batch must rebuild the marts"
