@@ -20,6 +20,5 @@ def fold(value: object) -> str:
 
 
 def tidy(value: object) -> str:
-    """A text cell as stored: trimmed, inner runs of white space collapsed, width kept."""
-    text = str(value).replace("\u3000", " ").replace("\xa0", " ")
-    return _SPACE.sub(" ", text).strip()
+    """A text cell as stored: trimmed of any white space (ideographic too); inner text as written."""
+    return str(value).strip()
