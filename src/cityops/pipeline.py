@@ -114,7 +114,7 @@ def ingest(path: Path | str, dataset: str, period: str, *, dry_run: bool = False
             outcome.batch_id = str(uuid.uuid4())
             audit.record_received(conn, outcome.batch_id, dataset, month, sha256, str(path))
         batch_id = outcome.batch_id or str(uuid.uuid4())
-        stage = create_stage(conn, contract, batch_id)
+        stage = create_stage(conn, contract, batch_id, str(path))
         try:
             outcome.rows = _stage_and_check(conn, contract, path, month, stage, batch_id, outcome, home, dry_run)
             if outcome.problems.blocking:
@@ -127,7 +127,6 @@ def ingest(path: Path | str, dataset: str, period: str, *, dry_run: bool = False
                     month,
                     sha256,
                     stage,
-                    str(path),
                     warnings=sum(1 for p in outcome.problems.warnings),
                     report=outcome.to_json(),
                 )

@@ -124,14 +124,11 @@ def publish(
     period: dt.date,
     sha256: str,
     stage: sql.Identifier,
-    source_file: str,
     *,
     warnings: int = 0,
     report: dict | None = None,
 ) -> tuple[str, int]:
-    """Append the staged batch to raw and make it current: ('loaded' | 'unchanged', rows)."""
-    names = [c.stored_name for c in contract.columns]
-    cols = sql.SQL(", ").join(sql.Identifier(n) for n in names)
+    """Attach the staged batch to raw and make it current: ('loaded' | 'unchanged', rows)."""
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock_key(contract.dataset, period),))
         previous = current_batch(conn, contract.dataset, period)
@@ -143,14 +140,17 @@ def publish(
                 (previous.batch_id, batch_id),
             )
             return "unchanged", 0
-        inserted = conn.execute(
-            sql.SQL(
-                "insert into {} (_batch_id, {}, _row, _source_file, _loaded_at) "
-                "select %s, {}, _row, %s, now() from {} order by _row"
-            ).format(sql.Identifier("raw", contract.dataset), cols, cols, stage),
-            (batch_id, source_file),
-        ).rowcount
-        checkpoint("publish")  # rows written, not yet committed: a crash here must leave raw as it was
+        inserted = conn.execute(sql.SQL("select count(*) from {}").format(stage)).fetchone()[0]
+        # The staged table becomes the batch's partition of raw: no rows are copied.
+        conn.execute(sql.SQL("alter table {} set schema raw_batches").format(stage))
+        conn.execute(
+            sql.SQL("alter table {} attach partition {} for values in ({})").format(
+                sql.Identifier("raw", contract.dataset),
+                sql.Identifier("raw_batches", stage._obj[1]),
+                sql.Literal(batch_id),
+            )
+        )
+        checkpoint("publish")  # attached, not yet committed: a crash here must leave raw as it was
         if previous:
             conn.execute(
                 "update audit.ingest_batches set status = 'superseded', superseded_by = %s where batch_id = %s",

@@ -51,6 +51,8 @@ create table if not exists audit.validation_results (
     checked_at     timestamptz not null default now()
 );
 create index if not exists validation_results_batch on audit.validation_results (batch_id);
+-- The department that sent the file, so BI can chart quality by department without the contracts.
+alter table audit.validation_results add column if not exists department text;
 comment on table audit.ingest_batches is
     '每个上报文件一行：批次、状态（current/superseded/rejected…）、文件哈希 | One row per file received';
 comment on table audit.validation_results is
@@ -68,29 +70,45 @@ def ensure_audit(conn: psycopg.Connection) -> None:
     conn.execute(AUDIT_DDL)
 
 
+def _relkind(conn: psycopg.Connection, schema: str, name: str) -> str | None:
+    row = conn.execute(
+        "select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = %s and c.relname = %s",
+        (schema, name),
+    ).fetchone()
+    return row[0] if row else None
+
+
 def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
+    """raw.<dataset>: partitioned by batch, so publishing a batch attaches its staged table
+    (no copy of the rows) and a batch is, physically, one table in `raw_batches`."""
     table = sql.Identifier("raw", contract.dataset)
     conn.execute("select pg_advisory_xact_lock(727001)")
+    conn.execute("create schema if not exists raw_batches")
+    legacy = None
+    if _relkind(conn, "raw", contract.dataset) == "r":  # a plain raw table of an earlier version
+        legacy = sql.Identifier("raw_batches", f"{contract.dataset}__legacy")
+        conn.execute(sql.SQL("alter table {} rename to {}").format(table, sql.Identifier(legacy._obj[1])))
+        conn.execute(sql.SQL("alter table {} set schema raw_batches").format(sql.Identifier("raw", legacy._obj[1])))
     conn.execute(
         sql.SQL(
             "create table if not exists {} (_batch_id uuid not null, {}, _row integer not null, "
-            "_source_file text not null, _loaded_at timestamptz not null default now())"
+            "_source_file text not null, _loaded_at timestamptz not null default now()) "
+            "partition by list (_batch_id)"
         ).format(table, sql.SQL(", ").join(column_defs(contract)))
     )
-    for col in contract.columns:
-        conn.execute(
-            sql.SQL("alter table {} add column if not exists {} {}").format(
-                table, sql.Identifier(col.stored_name), sql.SQL(col.sql_type)
+    for target in (legacy, table) if legacy is not None else (table,):
+        for col in contract.columns:  # a contract may add optional columns over time
+            conn.execute(
+                sql.SQL("alter table {} add column if not exists {} {}").format(
+                    target, sql.Identifier(col.stored_name), sql.SQL(col.sql_type)
+                )
             )
-        )
-    conn.execute(
-        sql.SQL("create index if not exists {} on {} (_batch_id)").format(
-            sql.Identifier(f"{contract.dataset}_batch"), table
-        )
-    )
+    if legacy is not None:  # its rows stay readable, untouched, as the default partition
+        conn.execute(sql.SQL("alter table {} attach partition {} default").format(table, legacy))
     conn.execute(
         sql.SQL("comment on table {} is {}").format(
-            table, sql.Literal(f"{contract.title_zh} | {contract.title_en} — append-only, one batch per file")
+            table, sql.Literal(f"{contract.title_zh} | {contract.title_en} — append-only, one partition per batch")
         )
     )
 

@@ -9,40 +9,62 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import psycopg
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from psycopg import sql
 
 from cityops.contracts import Contract
 from cityops.load.faults import checkpoint
-from cityops.load.schema import column_defs
 
 
 def stage_table(contract: Contract, batch_id: str) -> sql.Identifier:
     return sql.Identifier("stage", f"{contract.dataset}__{batch_id.replace('-', '')}")
 
 
-def create_stage(conn: psycopg.Connection, contract: Contract, batch_id: str) -> sql.Identifier:
+def create_stage(conn: psycopg.Connection, contract: Contract, batch_id: str, source_file: str) -> sql.Identifier:
+    """A table shaped like raw.<dataset>, already labelled with its batch: publishing it is
+    attaching it as a partition, and the CHECK lets PostgreSQL skip re-scanning its rows."""
     table = stage_table(contract, batch_id)
     with conn.transaction():
         conn.execute("create schema if not exists stage")
         conn.execute(sql.SQL("drop table if exists {}").format(table))
-        # UNLOGGED: a staged batch is rebuilt from its file, never recovered from WAL.
         conn.execute(
-            sql.SQL("create unlogged table {} (_row integer not null, {})").format(
-                table, sql.SQL(", ").join(column_defs(contract))
+            sql.SQL("create table {} (like {} including defaults)").format(
+                table, sql.Identifier("raw", contract.dataset)
+            )
+        )
+        conn.execute(
+            sql.SQL(
+                "alter table {t} alter column _batch_id set default {b}, alter column _source_file set default {f}, "
+                "add constraint {c} check (_batch_id = {b})"
+            ).format(
+                t=table,
+                b=sql.Literal(batch_id),
+                f=sql.Literal(source_file),
+                c=sql.Identifier(f"batch_{batch_id.replace('-', '')}"),
             )
         )
     return table
+
+
+def _csv_block(chunk: list[list]) -> bytes:
+    """A chunk as CSV for COPY, written by pyarrow: nulls unquoted (NULL), text quoted as needed."""
+    columns = list(zip(*chunk, strict=True))
+    table = pa.table({f"c{i}": pa.array(col, pa.int64() if i == 0 else pa.string()) for i, col in enumerate(columns)})
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(table, sink, pa_csv.WriteOptions(include_header=False))
+    return sink.getvalue().to_pybytes()
 
 
 def copy_rows(conn: psycopg.Connection, table: sql.Identifier, contract: Contract, chunks: Iterable[list[list]]) -> int:
     """COPY every chunk into the stage table; the number of rows staged."""
     columns = sql.SQL(", ").join(sql.Identifier(n) for n in ["_row", *(c.stored_name for c in contract.columns)])
     staged = 0
-    statement = sql.SQL("copy {} ({}) from stdin").format(table, columns)
+    statement = sql.SQL("copy {} ({}) from stdin (format csv)").format(table, columns)
     with conn.transaction(), conn.cursor() as cur, cur.copy(statement) as copy:
         for chunk in chunks:
-            for row in chunk:
-                copy.write_row(row)
+            if chunk:
+                copy.write(_csv_block(chunk))
             staged += len(chunk)
             checkpoint("copy")
     return staged
