@@ -233,3 +233,17 @@ def contracts_sources(write: bool) -> None:
         _fail("dbt sources are stale: run `cityops contracts sources --write` and commit the result", 1)
     else:
         click.echo("dbt sources match the contracts")
+
+
+# --- templates ------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder to write into.")
+@click.option("--dataset", "datasets", multiple=True, help="Only these datasets (repeatable); default all.")
+def templates(out: Path, datasets: tuple[str, ...]) -> None:
+    """Write the blank report template (填报模板) of each dataset, generated from its contract."""
+    from cityops.samples.templates import write_templates
+
+    for path in write_templates(out, list(datasets) or None):
+        click.echo(str(path))

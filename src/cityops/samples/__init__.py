@@ -4,6 +4,11 @@ Each dataset has a generator (its rows, as a department would fill them) and a h
 style (xlsx or CSV, encoding, title rows, a 合计 row, a 填报单位 footer), so the samples
 exercise the reader the way real uploads do. Files are laid out as `landing/` expects:
 `<out>/<dataset>/<YYYY-MM>.<ext>`.
+
+The registry is `generators.GENERATORS`; each subject has its module (hotline, grid,
+water, overhead, housing, enforcement, indicators, blocks), `spelling` holds the ways
+clerks write months, streets and numbers, and `writers` the house styles. `templates`
+writes the blank forms from the contracts.
 """
 
 from __future__ import annotations
@@ -30,6 +35,6 @@ def write_month(
         if datasets and dataset not in datasets:
             continue
         rng = random.Random(f"{dataset}:{month:%Y-%m}:{seed}")
-        sheet = generator(month, rng, rows=hotline_rows)
+        sheet = generator(month, rng, rows=hotline_rows, seed=seed)
         written.append(write_extract(sheet, out / dataset, month, rng))
     return written

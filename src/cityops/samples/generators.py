@@ -1,13 +1,30 @@
-"""Per-dataset row generators, with figures consistent with the plan's baselines."""
+"""The registry of per-dataset generators, with figures consistent with the plan's baselines.
+
+Each generator takes (month, rng, rows=None, seed=None) and returns a `Sheet`: the rows as
+the department fills them and its house style. `rng` is the month's randomness (spellings,
+noise); `seed` alone draws the multi-month programmes (projects, elevators, blocks), so
+cumulative figures and stages derive from the month index and never fall between months.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 
 from cityops.contracts import get_contract
 from cityops.reference import official_streets
+from cityops.samples.blocks import beautiful_blocks
+from cityops.samples.enforcement import illegal_construction
+from cityops.samples.grid import grid_cases
+from cityops.samples.hotline import hotline_cases
+from cityops.samples.housing import elevator_retrofit, housing_renovation
+from cityops.samples.indicators import city_indicators
+from cityops.samples.overhead import overhead_lines
+from cityops.samples.water import river_chief_patrols, water_quality
 from cityops.samples.writers import Sheet
+
+Generator = Callable[..., Sheet]
 
 # Residential areas per street: they add up to the plan's 739.
 RESIDENTIAL_AREAS = [70, 52, 81, 60, 88, 101, 84, 42, 74, 87]
@@ -19,7 +36,7 @@ def _month_spelling(month: dt.date, rng: random.Random) -> str:
     )
 
 
-def garbage_sorting(month: dt.date, rng: random.Random, rows: int | None = None) -> Sheet:
+def garbage_sorting(month: dt.date, rng: random.Random, rows: int | None = None, seed: int | None = None) -> Sheet:
     contract = get_contract("garbage_sorting")
     body, totals = [], [0.0] * 4
     for street, areas in zip(official_streets(), RESIDENTIAL_AREAS, strict=True):
@@ -56,6 +73,16 @@ def garbage_sorting(month: dt.date, rng: random.Random, rows: int | None = None)
     )
 
 
-GENERATORS = {
+GENERATORS: dict[str, Generator] = {
     "garbage_sorting": garbage_sorting,
+    "hotline_cases": hotline_cases,
+    "grid_cases": grid_cases,
+    "water_quality": water_quality,
+    "river_chief_patrols": river_chief_patrols,
+    "overhead_lines": overhead_lines,
+    "housing_renovation": housing_renovation,
+    "elevator_retrofit": elevator_retrofit,
+    "illegal_construction": illegal_construction,
+    "city_indicators": city_indicators,
+    "beautiful_blocks": beautiful_blocks,
 }

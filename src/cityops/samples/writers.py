@@ -1,68 +1,124 @@
-"""Writing a sheet the way a department's Excel would: titles, units, totals, footers."""
+"""Writing a sheet the way a department's Excel would: titles, units, totals, footers.
+
+Rows may be any iterable, so a million-ticket hotline month streams straight from its
+generator into `csv.writer` without ever being a list.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import random
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+
+def month_after(month: dt.date) -> dt.date:
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+FOOTER = "填报单位：{department}    填报人：{clerk}    联系电话：{phone}"
 
 
 @dataclass
 class Sheet:
     """One extract: its header, rows, and the house style of the department sending it."""
 
-    title: str
+    title: str | None
     header: list[str]
-    rows: list[list[Any]]
+    rows: Iterable[list[Any]]
     format: str = "xlsx"  # xlsx | csv
     encoding: str = "utf-8-sig"  # for CSV: utf-8, utf-8-sig, gbk, gb18030
     delimiter: str = ","
+    subtitle: str | None = None  # a second title line: 统计月份 / 填报口径
+    units: list[Any] | None = None  # a units row under the header
     totals: list[Any] | None = None  # a 合计 row as departments add it
-    footer: str | None = "填报单位：{department}    填报人：王敏    联系电话：021-62520000"
+    footer: str | None = FOOTER
     department: str = ""
+    clerk: str = "王敏"
+    phone: str = "021-62520000"
     blank_row_after_title: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _lines(sheet: Sheet) -> list[list[Any]]:
-    lines: list[list[Any]] = [[sheet.title]]
-    if sheet.blank_row_after_title:
-        lines.append([])
-    lines.append(sheet.header)
-    lines += sheet.rows
+def contract_headers(dataset: str, columns: list[tuple[str, str]]) -> list[str]:
+    """Headers in the generator's column order: the contract's when it exists, else the spec's.
+
+    `columns` is (name, header as in department-extracts.md); the contract, once written,
+    is the one place a header lives, so it wins whenever it knows the column.
+    """
+    from cityops.contracts import get_contract
+
+    try:
+        contract = get_contract(dataset)
+    except KeyError:
+        return [header for _, header in columns]
+    known = {col.name: col.header for col in contract.columns}
+    return [known.get(name, header) for name, header in columns]
+
+
+def _lines(sheet: Sheet) -> Iterator[list[Any]]:
+    if sheet.title:
+        yield [sheet.title]
+    if sheet.subtitle:
+        yield [sheet.subtitle]
+    if sheet.title and sheet.blank_row_after_title:
+        yield []
+    yield sheet.header
+    if sheet.units is not None:
+        yield sheet.units
+    yield from sheet.rows
     if sheet.totals is not None:
-        lines.append(sheet.totals)
+        yield sheet.totals
     if sheet.footer:
-        lines.append([sheet.footer.format(department=sheet.department)])
-    return lines
+        yield [sheet.footer.format(department=sheet.department, clerk=sheet.clerk, phone=sheet.phone)]
 
 
-def _write_xlsx(path: Path, lines: list[list[Any]]) -> None:
+def _write_xlsx(path: Path, lines: Iterable[list[Any]], stamp: dt.datetime) -> None:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("报表")
     for line in lines:
         sheet.append(line)
-    workbook.save(path)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    freeze_workbook(buffer, path, stamp)
 
 
-def _write_csv(path: Path, lines: list[list[Any]], encoding: str, delimiter: str) -> None:
+def freeze_workbook(buffer: io.BytesIO, path: Path, stamp: dt.datetime) -> None:
+    """Rewrite the workbook with fixed timestamps, so the same month and seed give the same bytes.
+
+    openpyxl stamps docProps/core.xml and every zip entry with the time of saving; a
+    regenerated sample would then differ from the committed one and load as a new batch.
+    """
+    when = f"{stamp:%Y-%m-%dT%H:%M:%SZ}"
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                text = re.sub(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rf"\g<1>{when}", data.decode("utf-8"))
+                data = text.encode("utf-8")
+            target.writestr(zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6]), data, zipfile.ZIP_DEFLATED)
+
+
+def _write_csv(path: Path, lines: Iterable[list[Any]], encoding: str, delimiter: str) -> None:
     with path.open("w", encoding=encoding, newline="") as fh:
-        writer = csv.writer(fh, delimiter=delimiter)
-        for line in lines:
-            writer.writerow(["" if v is None else v for v in line])
+        csv.writer(fh, delimiter=delimiter).writerows(lines)
 
 
-def write_extract(sheet: Sheet, folder: Path, month: dt.date, rng: random.Random) -> Path:
+def write_extract(sheet: Sheet, folder: Path, month: dt.date, rng: random.Random | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{month:%Y-%m}.{sheet.format}"
     lines = _lines(sheet)
     if sheet.format == "xlsx":
-        _write_xlsx(path, lines)
+        # Saved on the 5th of the following month, as departments file by the 10th.
+        _write_xlsx(path, lines, dt.datetime.combine(month_after(month).replace(day=5), dt.time(9, 30)))
     else:
         _write_csv(path, lines, sheet.encoding, sheet.delimiter)
     return path
