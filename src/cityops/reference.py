@@ -40,17 +40,33 @@ def official_streets() -> list[str]:
     return [row["street_name"] for row in seed_rows("ref_streets")]
 
 
+# registry name (as contracts say `reference: …`) -> (seed file, its key column)
+REGISTRIES = {
+    "water_bodies": ("ref_water_bodies", "water_body_name"),
+    "indicators": ("ref_indicators", "indicator_code"),
+}
+
+
+def registry_words(name: str) -> dict[str, str]:
+    """How a message names a registry, in both languages."""
+    zh, en = {"water_bodies": ("河湖名录", "water-body registry"), "indicators": ("指标目录", "indicator catalog")}.get(
+        name, ("名录", "registry")
+    )
+    return {"reference_zh": zh, "reference_en": en}
+
+
+def reference_rows(name: str) -> dict[str, dict[str, str]]:
+    """A registry's rows by their canonical key, e.g. an indicator's unit, range and owner."""
+    seed, key = REGISTRIES[name]
+    return {row[key]: row for row in seed_rows(seed)}
+
+
 @cache
 def reference_lookup(name: str) -> dict[str, str]:
     """A registry (water bodies, indicators) as folded spelling -> canonical value."""
-    if name == "water_bodies":
-        rows, key = seed_rows("ref_water_bodies"), "water_body_name"
-    elif name == "indicators":
-        rows, key = seed_rows("ref_indicators"), "indicator_code"
-    else:
-        raise KeyError(name)
+    seed, key = REGISTRIES[name]
     lookup: dict[str, str] = {}
-    for row in rows:
+    for row in seed_rows(seed):
         for spelling in (row[key], *_aliases(row)):
             lookup[fold(spelling)] = row[key]
     return lookup

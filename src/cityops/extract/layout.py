@@ -116,7 +116,7 @@ def find_layout(rows: list[Row], contract: Contract) -> tuple[Layout | None, lis
         headers[name] = str(cell).strip()
     expected = "、".join(c.header for c in contract.columns if not c.derive)
     for col in contract.columns:
-        if col.name not in headers and not col.optional:
+        if col.name not in headers and not (col.optional or col.derive):
             problems.append(Problem.of("missing_column", number, col.header, None, allowed=expected))
     return Layout(number, columns, headers), problems
 

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from cityops.contracts import Column, Contract
+from cityops.extract.derive import DERIVATIONS
 from cityops.extract.layout import HEADER_SEARCH_ROWS, Layout, data_rows, find_layout
 from cityops.extract.pii import PersonalHasher
 from cityops.extract.sheets import sheets
 from cityops.extract.sniff import FileKind, FileRefused, sniff
 from cityops.extract.values import Refusal, parse_cell
-from cityops.reference import official_streets, reference_values
+from cityops.reference import official_streets, reference_values, registry_words
 from cityops.validate.problems import Problem, ProblemLog
 
 CHUNK_ROWS = 20_000
@@ -54,7 +55,7 @@ def open_extract(path: Path, contract: Contract, log: ProblemLog) -> Extract | N
         log.add(
             Problem.of(
                 "no_header",
-                allowed="、".join(c.header for c in contract.columns),
+                allowed="、".join(c.header for c in contract.columns if not c.derive),
                 dataset_zh=contract.title_zh,
                 dataset_en=contract.title_en,
             )
@@ -77,12 +78,7 @@ def _allowed(col: Column, refusal: Refusal) -> dict[str, str]:
     if refusal.rule == "not_in_reference":
         names = reference_values(col.reference or "")
         shown = "、".join(names[:40]) + ("……" if len(names) > 40 else "")
-        names_zh = {
-            "water_bodies": ("河湖名录", "water-body registry"),
-            "indicators": ("指标目录", "indicator catalog"),
-        }
-        zh, en = names_zh.get(col.reference or "", ("名录", "registry"))
-        return {"allowed": shown, "reference_zh": zh, "reference_en": en}
+        return {"allowed": shown, **registry_words(col.reference or "")}
     return {"allowed": refusal.allowed}
 
 
@@ -93,10 +89,18 @@ def canonical_chunks(
     positions = {name: index for index, name in extract.layout.columns.items()}
     plan = [(col, positions.get(col.name)) for col in contract.columns]
     memo: list[dict[Any, tuple[Any, Refusal | None]]] = [{} for _ in plan]
+    names = [col.name for col in contract.columns]
+    derived = [  # (slot in the row, derivation, slots of its inputs); slot 0 is _row
+        (1 + names.index(col.name), DERIVATIONS[col.derive], [1 + names.index(n) for n in col.derive_from])
+        for col in contract.derived_columns
+    ]
     chunk: Chunk = []
     for number, cells in data_rows(extract.rows, extract.layout):
         out: list[Any] = [number]
         for slot, (col, position) in enumerate(plan):
+            if col.derive:
+                out.append(None)  # computed below, once the row's inputs are read
+                continue
             cell = cells[position] if position is not None and position < len(cells) else None
             key = cell if not isinstance(cell, list) else str(cell)
             parsed = memo[slot].get(key)
@@ -110,6 +114,8 @@ def canonical_chunks(
             if col.personal and hasher is not None:
                 value = hasher(value)
             out.append(value)
+        for index, derivation, inputs in derived:
+            out[index] = derivation(*(out[i] for i in inputs))
         chunk.append(out)
         if len(chunk) >= CHUNK_ROWS:
             yield chunk

@@ -82,6 +82,17 @@ def _row_values(
 
 
 def _to_problems(conn, contract: Contract, table, check: Check, outcome: dict, problems: ProblemLog) -> None:
+    if check.row_query:  # the rule's own SQL names the failing rows and what was allowed on each
+        schema, name = table._obj  # type: ignore[attr-defined]
+        failing = sql.SQL(check.row_query.replace("{batch}", "{}")).format(sql.Identifier(schema, name))
+        total = conn.execute(sql.SQL("select count(*) from ({}) as failing").format(failing)).fetchone()[0]
+        rows = conn.execute(
+            sql.SQL("select * from ({}) as failing order by _row limit {}").format(failing, sql.Literal(ROWS_PER_RULE))
+        ).fetchall()
+        for row, value, allowed, key in rows:
+            problems.add(check.row_problem(row, value, allowed, key))
+        problems.count_more(check.severity, check.rule, check.header, total - len(rows))
+        return
     if check.rule == "missing_streets":  # say which streets are missing, from the staged rows
         column = sql.Identifier(check.value_columns[0])
         present = [r[0] for r in conn.execute(sql.SQL("select distinct {} from {}").format(column, table))]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 
 import psycopg
 from psycopg import sql
@@ -59,6 +60,11 @@ def total_change_limit(conn, contract, rule, stage, month, problems) -> None:
         )
 
 
+def _plain(value) -> str:
+    """A figure as the clerk typed it: 1.50 (numeric(18,2)) -> 1.5."""
+    return format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
+
+
 def _row_against_previous(
     conn,
     contract: Contract,
@@ -68,7 +74,7 @@ def _row_against_previous(
     problems,
     condition: sql.Composable,
     rule_name: str,
-    describe=str,
+    describe=_plain,
 ) -> None:
     keys = _entity_key(contract)
     join = sql.SQL(" and ").join(sql.SQL("s.{0} = p.{0}").format(sql.Identifier(k)) for k in keys)

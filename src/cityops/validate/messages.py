@@ -55,6 +55,34 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{where}: “{value}” is before (less than) “{other}” on the same row ({other_value}). "
         "Check the order of the two.",
     ),
+    "not_equal_to_column": (
+        "{where}的值“{value}”与同一行的「{other}」（{other_value}）不一致。请核对。",
+        "{where}: “{value}” differs from “{other}” on the same row ({other_value}). Check both.",
+    ),
+    "reference_mismatch": (
+        "{where}的值“{value}”与{reference_zh}不符：「{key_column}」为“{key}”的应填“{allowed}”。请按{reference_zh}填写。",
+        "{where}: “{value}” does not match the {reference_en}: for “{key_column}” “{key}” it must be “{allowed}”. "
+        "Fill it in as the {reference_en} says.",
+    ),
+    "outside_reference_range": (
+        "{where}的值“{value}”超出{reference_zh}中「{key_column}」“{key}”的合理范围 {allowed}。请核对数值和单位。",
+        "{where}: “{value}” is outside the range {allowed} that the {reference_en} gives for “{key_column}” “{key}”. "
+        "Check the figure and its unit.",
+    ),
+    "must_be_blank_when": (
+        "{where}应为空：「{other}」为“{condition}”时此列不填（现为“{value}”）。请核对办理状态或删除该值。",
+        "{where} must be empty while “{other}” is “{condition}” (found “{value}”). "
+        "Check the status, or clear the cell.",
+    ),
+    "required_when": (
+        "{where}为空：「{other}」为“{condition}”时此列必须填写。请补填。",
+        "{where} is empty, but it must be filled in when “{other}” is “{condition}”. Complete it.",
+    ),
+    "resolved_exceeds_found": (
+        "{where}的值“{value}”大于本月「{other}」（{other_value}）。如含上月结转问题的处置可忽略此提示；否则请核对。",
+        "{where}: “{value}” is more than this month's “{other}” ({other_value}). Ignore this if it includes "
+        "issues carried over from earlier months; otherwise check the figures.",
+    ),
     "period_mismatch": (
         "{where}的月份“{value}”与上报月份 {period} 不一致。一个文件只报一个月，请核对月份或改报对应月份。",
         "{where}: month “{value}” does not match the reporting month {period}. "
@@ -149,8 +177,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{where}: stage “{value}” is earlier than last month's “{previous}”. A stage never moves back; check it.",
     ),
     "class_mismatch": (
-        "{where}上报水质类别为“{value}”，按 GB 3838-2002 由四项指标计算应为“{computed}”。请核对监测数据或类别。",
-        "{where}: the reported class “{value}” differs from “{computed}”, computed from the four measurements "
+        "{where}上报水质类别为“{value}”，按 GB 3838-2002 由四项指标计算应为“{other_value}”。请核对监测数据或类别。",
+        "{where}: the reported class “{value}” differs from “{other_value}”, computed from the four measurements "
         "by GB 3838-2002. Check the measurements or the class.",
     ),
     "gate_failed": (

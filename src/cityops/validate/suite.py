@@ -2,7 +2,11 @@
 
 The parsers (extract/values.py) decide whether a cell can be read at all; the suite
 states the business rules on readable values: required, ranges, choices, the reporting
-month, one row per key, row counts, every street present, A ≤ B on a row.
+month, one row per key, row counts, every street present, A ≤ B on a row, A = B on a
+row, a value that must agree with its reference row (catalog name, unit, range, owner),
+and a cell that must be empty (or filled) while another column has certain values.
+Rules GX has no expectation for are SQL over the staged batch (`row_query`), which GX
+runs as an UnexpectedRowsExpectation and the gate reuses to list the failing rows.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cityops.contracts import Column, Contract
-from cityops.reference import official_streets
+from cityops.reference import official_streets, reference_rows, registry_words
 from cityops.validate.problems import Problem
 
 
@@ -36,6 +40,12 @@ class Check:
     value_columns: list[str] = field(default_factory=list)
     key: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    # SQL over `{batch}` giving the failing rows as (_row, value, allowed, key), for rules GX lacks
+    row_query: str | None = None
+
+    def row_problem(self, row: int, value: Any, allowed: Any, key: Any) -> Problem:
+        details = {**self.details, "allowed": _show(allowed), "key": _show(key)}
+        return Problem.of(self.rule, row, self.header, value, severity=self.severity, **details)
 
     def problem(self, row: int | None, values: Any) -> Problem:
         details = dict(self.details)
@@ -56,15 +66,92 @@ class Check:
         return Problem.of(self.rule, row, self.header, value, severity=self.severity, **details)
 
 
+def _literal(value: Any) -> str:
+    return "null" if value in (None, "") else "'" + str(value).replace("'", "''") + "'"
+
+
+def _values(rows: list[tuple]) -> str:
+    return ", ".join("(" + ", ".join(map(_literal, row)) + ")" for row in rows)
+
+
+def _comparable(expression: str) -> str:
+    """Text as a clerk means it: full-width ＝ half-width, case and spaces ignored (％ = %)."""
+    return f"regexp_replace(lower(normalize({expression}, NFKC)), '\\s', '', 'g')"
+
+
+_BATCH = "(select * from {batch}) as b"  # GX puts a subquery where {batch} stands: alias it outside
+
+
+def _row_queries(contract: Contract, col: Column) -> list[tuple[str, str, dict[str, Any]]]:
+    """(rule, SQL giving _row/value/allowed/key of failing rows, message details) per option."""
+    name, queries = f'b."{col.stored_name}"', []
+    if col.matches_reference:
+        option = col.matches_reference
+        key = contract.column(option["key_column"])
+        rows = [(k, row[option["field"]]) for k, row in reference_rows(option["reference"]).items()]
+        queries.append(
+            (
+                "reference_mismatch",
+                f'select b._row, {name}::text as value, r.expected as allowed, b."{key.stored_name}"::text as key '
+                f'from {_BATCH} join (values {_values(rows)}) as r (k, expected) on b."{key.stored_name}" = r.k '
+                f"where {name} is not null and {_comparable(name + '::text')} <> {_comparable('r.expected')}",
+                {"key_column": key.header, **registry_words(option["reference"])},
+            )
+        )
+    if col.reference_range:
+        option = col.reference_range
+        key = contract.column(option["key_column"])
+        rows = [
+            (
+                k,
+                row[option["min_field"]],
+                row[option["max_field"]],
+                f"{row[option['min_field']]}–{row[option['max_field']]}",
+            )
+            for k, row in reference_rows(option["reference"]).items()
+        ]
+        queries.append(
+            (
+                "outside_reference_range",
+                f'select b._row, {name}::text as value, r.shown as allowed, b."{key.stored_name}"::text as key '
+                f"from {_BATCH} join (values {_values(rows)}) as r (k, lo, hi, shown) "
+                f'on b."{key.stored_name}" = r.k '
+                f"where {name} < r.lo::numeric or {name} > r.hi::numeric",
+                {"key_column": key.header, **registry_words(option["reference"])},
+            )
+        )
+    for option, rule, condition in (
+        (col.blank_when, "must_be_blank_when", "is not null"),
+        (col.required_when, "required_when", "is null"),
+    ):
+        if option:
+            other = contract.column(option["column"])
+            listed = ", ".join(_literal(v) for v in option["values"])
+            queries.append(
+                (
+                    rule,
+                    f"select b._row, {name}::text as value, '' as allowed, b.\"{other.stored_name}\"::text as key "
+                    f'from {_BATCH} where b."{other.stored_name}" in ({listed}) and {name} {condition}',
+                    {"other": other.header, "condition": "、".join(map(str, option["values"]))},
+                )
+            )
+    return queries
+
+
 def _column_checks(gxe, contract: Contract, col: Column, month: dt.date) -> list[Check]:
     name, header, checks = col.stored_name, col.header, []
 
-    def add(rule: str, expectation_cls, severity: str = "block", others=(), **kwargs: Any) -> None:
+    def add(check: str, expectation_cls, others=(), row_query: str | None = None, **kwargs: Any) -> None:
+        rule, severity = col.rule(check)
         details = kwargs.pop("details", {})
-        check_name = f"{contract.dataset}.{name}.{rule}"
+        check_name = f"{contract.dataset}.{name}.{check}"
         meta = {"check": check_name, "rule": rule, "column": header, "severity": severity}
         expectation = expectation_cls(meta=meta, **kwargs)
-        checks.append(Check(check_name, rule, header, expectation, severity, [name, *others], details=details))
+        checks.append(
+            Check(
+                check_name, rule, header, expectation, severity, [name, *others], details=details, row_query=row_query
+            )
+        )
 
     if col.required:
         add("required", gxe.ExpectColumnValuesToNotBeNull, column=name)
@@ -127,6 +214,19 @@ def _column_checks(gxe, contract: Contract, col: Column, month: dt.date) -> list
                 ignore_row_if="either_value_is_missing",
                 details={"other": other_col.header},
             )
+    if col.equals_column:
+        other_col = contract.column(col.equals_column)
+        add(
+            "not_equal_to_column",
+            gxe.ExpectColumnPairValuesToBeEqual,
+            others=[other_col.stored_name],
+            column_A=name,
+            column_B=other_col.stored_name,
+            ignore_row_if="either_value_is_missing",
+            details={"other": other_col.header},
+        )
+    for check, query, details in _row_queries(contract, col):
+        add(check, gxe.UnexpectedRowsExpectation, row_query=query, unexpected_rows_query=query, details=details)
     return checks
 
 

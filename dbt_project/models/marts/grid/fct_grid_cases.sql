@@ -1,0 +1,57 @@
+{#-
+    Incremental by reporting month, as fct_hotline_tickets: only batches not yet in the
+    fact are read, and each month they cover is replaced whole (delete+insert).
+-#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='month_start',
+        on_schema_change='append_new_columns',
+        post_hook=[
+            "create index if not exists fct_grid_cases_month on {{ this }} (month_start)",
+            "create index if not exists fct_grid_cases_batch on {{ this }} (batch_id)",
+        ],
+    )
+}}
+
+with
+
+cases as (
+    select * from {{ ref('stg_grid_cases') }}
+    {% if is_incremental() -%}
+    where batch_id not in (select distinct batch_id from {{ this }})
+    {%- endif %}
+),
+
+streets as (
+    select * from {{ ref('dim_street') }}
+),
+
+final as (
+    select
+        cases.case_id,
+        cases.month_start,
+        cases.reported_at,
+        streets.street_code,
+        cases.street_name,
+        cases.discovery_source,
+        cases.case_type,
+        cases.category,
+        cases.subcategory,
+        cases.grid_code,
+        cases.lon,
+        cases.lat,
+        cases.dispatched_at,
+        cases.closed_at,
+        cases.closed_at is not null as is_closed,
+        cases.deadline_h,
+        cases.is_overdue,
+        round(extract(epoch from cases.closed_at - cases.reported_at) / 3600.0, 2) as hours_to_close,
+        cases.batch_id,
+        cases.loaded_at
+    from cases
+    inner join streets on cases.street_name = streets.street_name
+)
+
+select * from final
