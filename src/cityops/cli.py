@@ -247,3 +247,39 @@ def templates(out: Path, datasets: tuple[str, ...]) -> None:
 
     for path in write_templates(out, list(datasets) or None):
         click.echo(str(path))
+
+
+# --- docs ---------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--no-serve", "no_serve", is_flag=True, help="Only generate the site, do not serve it.")
+@click.option("--port", default=8080, show_default=True, help="Port to serve the docs on.")
+def docs(no_serve: bool, port: int) -> None:
+    """Build the dbt docs (models, columns, lineage, exposures) and serve them on localhost."""
+    import contextlib
+    import functools
+    import http.server
+    import shutil
+
+    from dbt.cli.main import dbtRunner
+
+    from cityops.transform.dbt import dbt_args, prepare
+
+    home = Home.from_env().ensure()
+    prepare(home)
+    outcome = dbtRunner().invoke(["docs", *dbt_args(home, "generate", "--quiet")])
+    if not outcome.success:
+        _fail(f"dbt docs generate failed: {outcome.exception or 'see the logs'} (logs: {home.logs / 'dbt'})", 1)
+    site = home.root / "docs"
+    site.mkdir(parents=True, exist_ok=True)
+    for name in ("index.html", "manifest.json", "catalog.json"):
+        shutil.copy2(home.dbt_target / name, site / name)
+    click.echo(f"docs written to {site}")
+    if no_serve:
+        return
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        click.echo(f"serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
