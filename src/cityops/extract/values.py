@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -32,7 +33,10 @@ _MONTH_PATTERNS = [
     re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})月?(?:份)?"),
     re.compile(r"(?P<y>\d{4})(?P<m>\d{2})"),
 ]
+_DATE_TIME_SPLIT = re.compile(r"\s+|(?<=\d)t(?=\d)")
 _TIME = re.compile(r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?")
+_NUMERIC_TYPE = re.compile(r"numeric\((\d+),\s*(\d+)\)")
+_BIGINT = (-(2**63), 2**63 - 1)
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
 
 
@@ -65,31 +69,48 @@ def _number_text(cell: Any, *, percent: bool = False) -> str | None:
     return text.replace(",", "")
 
 
+def _integer_digits_allowed(col: Column) -> int | None:
+    """numeric(18,2) keeps 16 digits before the point; a bigger value would fail the whole COPY."""
+    match = _NUMERIC_TYPE.fullmatch(col.sql_type)
+    return int(match[1]) - int(match[2]) if match else None
+
+
 def parse_decimal(cell: Any, col: Column) -> Parsed:
+    refused = None, Refusal("wrong_type", "number")
     text = _number_text(cell, percent=col.type == "pct")
     if text is None:
-        return None, Refusal("wrong_type", "number")
+        return refused
     try:
         value = Decimal(text)
-    except InvalidOperation:
-        return None, Refusal("wrong_type", "number")
-    scale = col.scale if col.scale is not None else (4 if col.type == "pct" else None)
-    if scale is not None:
-        # Excel stores 12.3 as 12.299999999; the contract's scale is the precision sent.
-        value = value.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+        if not value.is_finite():  # NaN and ±Infinity: an Excel float cell can hold them
+            return refused
+        scale = col.scale if col.scale is not None else (4 if col.type == "pct" else None)
+        if scale is not None:
+            # Excel stores 12.3 as 12.299999999; the contract's scale is the precision sent.
+            value = value.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the decimal context holds
+        return refused
+    digits = _integer_digits_allowed(col)
+    if digits is not None and value and value.adjusted() >= digits:
+        return refused
+    if value.is_zero():
+        value = abs(value)  # "-0" is 0
     return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f"), None
 
 
 def parse_int(cell: Any, col: Column) -> Parsed:
+    refused = None, Refusal("wrong_type", "whole number")
     text = _number_text(cell)
     if text is None:
-        return None, Refusal("wrong_type", "whole number")
+        return refused
     try:
         value = Decimal(text)
+        if not value.is_finite() or value != value.to_integral():
+            return refused
     except InvalidOperation:
-        return None, Refusal("wrong_type", "whole number")
-    if value != value.to_integral():
-        return None, Refusal("wrong_type", "whole number")
+        return refused
+    if not _BIGINT[0] <= value <= _BIGINT[1]:
+        return refused
     return str(int(value)), None
 
 
@@ -120,6 +141,23 @@ def _date_from_text(text: str) -> tuple[dt.date, str] | None:
     return None
 
 
+def _day_and_clock(cell: Any) -> tuple[dt.date, re.Match | None] | None:
+    """A written date with an optional time: `2025/3/1 8:12`, `2025-03-01T08:12:00`, `2025年3月1日`.
+
+    The date and the time are split on the space (or T) first: folding the space away
+    would read `2025/3/1 18:12` as the 11th.
+    """
+    text = unicodedata.normalize("NFKC", str(cell)).strip().lower()
+    parts = _DATE_TIME_SPLIT.split(text, maxsplit=1)
+    dated = _date_from_text(fold(parts[0]))
+    if not dated or dated[1]:
+        return None
+    if len(parts) == 1:
+        return dated[0], None
+    clock = _TIME.fullmatch(fold(parts[1]))
+    return (dated[0], clock) if clock else None
+
+
 def parse_month(cell: Any, col: Column) -> Parsed:
     moment = _as_datetime(cell)
     if moment is not None:
@@ -127,13 +165,13 @@ def parse_month(cell: Any, col: Column) -> Parsed:
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
         cell = str(int(cell)) if float(cell).is_integer() else str(cell)
     text = fold(cell)
-    dated = _date_from_text(text)
-    if dated and (not dated[1] or _TIME.fullmatch(dated[1])):
-        return dated[0].replace(day=1).isoformat(), None
     for pattern in _MONTH_PATTERNS:
         match = pattern.fullmatch(text)
-        if match and 1 <= int(match["m"]) <= 12:
+        if match and 1 <= int(match["m"]) <= 12 and int(match["y"]) >= 1:  # no year 0000
             return dt.date(int(match["y"]), int(match["m"]), 1).isoformat(), None
+    dated = _day_and_clock(cell)
+    if dated:
+        return dated[0].replace(day=1).isoformat(), None
     return None, Refusal("wrong_type", "month")
 
 
@@ -141,9 +179,8 @@ def parse_date(cell: Any, col: Column) -> Parsed:
     moment = _as_datetime(cell)
     if moment is not None:
         return moment.date().isoformat(), None
-    text = fold(cell)
-    dated = _date_from_text(text)
-    if dated and (not dated[1] or _TIME.fullmatch(dated[1])):
+    dated = _day_and_clock(cell)
+    if dated:
         return dated[0].isoformat(), None
     return None, Refusal("wrong_type", "date")
 
@@ -151,14 +188,10 @@ def parse_date(cell: Any, col: Column) -> Parsed:
 def parse_datetime(cell: Any, col: Column) -> Parsed:
     moment = _as_datetime(cell)
     if moment is None:
-        text = fold(cell).replace("t", "")
-        dated = _date_from_text(text)
+        dated = _day_and_clock(cell)
         if not dated:
             return None, Refusal("wrong_type", "datetime")
-        day, rest = dated
-        clock = _TIME.fullmatch(rest) if rest else None
-        if rest and not clock:
-            return None, Refusal("wrong_type", "datetime")
+        day, clock = dated
         try:
             moment = dt.datetime.combine(
                 day,

@@ -1,0 +1,56 @@
+"""Cell parsers: the spellings departments write, and the traps between them."""
+
+from __future__ import annotations
+
+import pytest
+
+from cityops.contracts import get_contract
+from cityops.extract.columns import ColumnReader
+from cityops.extract.values import parse_cell
+
+RECEIVED = get_contract("hotline_cases").column("received_at")
+PERIOD = get_contract("garbage_sorting").column("period")
+
+
+@pytest.mark.parametrize(
+    ("cell", "stored"),
+    [
+        ("2025/3/1 18:12", "2025-03-01T18:12:00+08:00"),  # Excel's Chinese CSV export: not the 11th
+        ("2025/3/1 8:12", "2025-03-01T08:12:00+08:00"),
+        ("2025-03-01T08:12:00", "2025-03-01T08:12:00+08:00"),
+        ("2025年3月1日 08:12", "2025-03-01T08:12:00+08:00"),
+        ("２０２５－０３－０１　０８：１２：００", "2025-03-01T08:12:00+08:00"),
+    ],
+)
+def test_datetimes_split_date_from_time_before_folding(cell, stored):
+    assert parse_cell(cell, RECEIVED) == (stored, None)
+
+
+@pytest.mark.parametrize("cell", ["2025-02-30 10:00:00", "2025/3/1 25:00", "昨天", "2025-03-01 8时"])
+def test_impossible_datetimes_are_refused(cell):
+    value, refusal = parse_cell(cell, RECEIVED)
+    assert value is None and refusal.rule == "wrong_type"
+
+
+@pytest.mark.parametrize("cell", ["2025/3/1 0:00", "2025年3月", "202503", "2025-03-01 00:00:00", "2025.3"])
+def test_months_with_or_without_a_day_and_time(cell):
+    assert parse_cell(cell, PERIOD) == ("2025-03-01", None)
+
+
+def test_the_column_reader_gives_what_the_cell_parser_gives():
+    cells = [
+        "2025-03-01 08:12:00",
+        "2025-03-01 24:00:00",
+        "2025-02-29 10:00:00",
+        " 2025-03-02 09:00:00",
+        "2025/3/1 18:12",
+        "",
+        None,
+        "2025-03-31 23:59:59",
+    ]
+    problems: list[tuple[int, str]] = []
+    fast = ColumnReader(RECEIVED).read(cells, lambda index, cell, refusal: problems.append((index, refusal.rule)))
+    assert fast == [parse_cell(c, RECEIVED)[0] for c in cells]
+    assert problems == [
+        (i, parse_cell(c, RECEIVED)[1].rule) for i, c in enumerate(cells) if parse_cell(c, RECEIVED)[1] is not None
+    ]
