@@ -11,7 +11,7 @@ SAMPLE_PERIODS := $(sort $(notdir $(wildcard extract/samples/20*)))
 help:
 	@echo "make run    install, start the warehouse, run the month close for $(SAMPLE_PERIODS)"
 	@echo "make test   install, then lint and the whole test suite (real PostgreSQL, dbt, GX, Airflow)"
-	@echo "make bench  the performance measures of issue 8 (not part of make test)"
+	@echo "make bench  the performance measures of issue 8 (not part of make test; BENCH_ARGS='--repeat 5')"
 
 install: .venv/.synced
 .venv/.synced: pyproject.toml uv.lock
@@ -36,7 +36,7 @@ test: lint
 	.venv/bin/pytest
 
 bench: install
-	.venv/bin/python -m cityops.bench
+	.venv/bin/python -m cityops.bench $(BENCH_ARGS)
 
 clean:
 	-$(CITYOPS) warehouse stop
