@@ -40,6 +40,7 @@ _FOOTER_PREFIXES = tuple(
         "填表日期",
     )
 )
+_SKIP_STARTS = {w[:1] for w in _TOTALS} | {w[:1] for w in _FOOTER_PREFIXES}  # first characters worth folding
 _UNIT_CELL = re.compile(
     r"\(?(单位.*|吨|个|户|%|公里|千米|km|米|m|平方米|m2|㎡|公顷|根|小时|次|部|台|处|mg/l|元|万元)\)?"
 )
@@ -121,26 +122,34 @@ def find_layout(rows: list[Row], contract: Contract) -> tuple[Layout | None, lis
     return Layout(number, columns, headers), problems
 
 
-def _first_text(cells: list[Any]) -> str:
+def _first_cell(cells: list[Any]) -> Any:
+    """The first non-blank cell, or None for a blank row (cheap: no folding)."""
     for cell in cells:
-        if cell is not None and fold(cell):
-            return fold(cell)
-    return ""
+        if cell is not None and (type(cell) is not str or cell.strip()):
+            return cell
+    return None
+
+
+def _maybe_skippable(cell: Any) -> bool:
+    """Could this cell start a totals or footer row? Only those are folded and compared."""
+    return type(cell) is str and cell.strip()[:1] in _SKIP_STARTS
 
 
 def data_rows(rows: Iterator[Row], layout: Layout) -> Iterator[Row]:
-    """Rows below the header that carry data, as {column name: cell} lists in contract order."""
+    """Rows below the header that carry data (blank, totals, footer and units rows skipped)."""
     seen_data = False
     for number, cells in rows:
         if number <= layout.header_row:
             continue
-        first = _first_text(cells)
-        if not first:
+        first = _first_cell(cells)
+        if first is None:
             continue  # blank row
-        if any(cell is not None and fold(cell) in _TOTALS for cell in cells[:3]) or first.startswith("合计"):
-            continue  # totals row: the warehouse adds up for itself
-        if first.startswith(_FOOTER_PREFIXES):
-            continue  # 填报单位 / 填报人 / 联系电话 footer
+        if _maybe_skippable(first) or any(_maybe_skippable(c) for c in cells[:3]):
+            folded = fold(first)
+            if any(c is not None and fold(c) in _TOTALS for c in cells[:3]) or folded.startswith("合计"):
+                continue  # totals row: the warehouse adds up for itself
+            if folded.startswith(_FOOTER_PREFIXES):
+                continue  # 填报单位 / 填报人 / 联系电话 footer
         if not seen_data and all(_UNIT_CELL.fullmatch(fold(c)) for c in cells if c is not None and fold(c)):
             continue  # a units row under the header
         seen_data = True

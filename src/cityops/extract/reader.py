@@ -1,8 +1,8 @@
 """From a department file to canonical rows, in bounded chunks.
 
-`read_extract` checks the file against its name, finds the header, and then yields
-chunks of rows in the contract's column order, each value already in its stored
-spelling (or None), plus the source row number. Cells that cannot be read go to the
+`open_extract` checks the file against its name and finds the header; `canonical_chunks`
+then yields blocks of rows column by column in the contract's order, each value already
+in its stored spelling (or None), with the source row numbers. Cells that cannot be read go to the
 problem log and are staged as NULL, so the gate can still report every other rule.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cityops.contracts import Column, Contract
+from cityops.extract.columns import ColumnReader
 from cityops.extract.derive import DERIVATIONS
 from cityops.extract.layout import HEADER_SEARCH_ROWS, Layout, data_rows, find_layout
 from cityops.extract.pii import PersonalHasher
@@ -25,7 +26,17 @@ from cityops.reference import official_streets, reference_values, registry_words
 from cityops.validate.problems import Problem, ProblemLog
 
 CHUNK_ROWS = 20_000
-Chunk = list[list[Any]]  # each row: [_row, value per contract column]
+
+
+@dataclass
+class Chunk:
+    """A block of data rows, column by column (contract order), with their source row numbers."""
+
+    numbers: list[int]
+    columns: list[list[str | None]]
+
+    def __len__(self) -> int:
+        return len(self.numbers)
 
 
 @dataclass
@@ -82,43 +93,38 @@ def _allowed(col: Column, refusal: Refusal) -> dict[str, str]:
     return {"allowed": refusal.allowed}
 
 
+def _blocks(rows: Iterator[tuple[int, list[Any]]], size: int) -> Iterator[list[tuple[int, list[Any]]]]:
+    while block := list(itertools.islice(rows, size)):
+        yield block
+
+
 def canonical_chunks(
     extract: Extract, contract: Contract, log: ProblemLog, hasher: PersonalHasher | None = None
 ) -> Iterator[Chunk]:
-    """Rows in contract order, `[_row, *values]`, CHUNK_ROWS at a time."""
+    """The data rows, CHUNK_ROWS at a time, column by column in contract order."""
     positions = {name: index for index, name in extract.layout.columns.items()}
-    plan = [(col, positions.get(col.name)) for col in contract.columns]
-    memo: list[dict[Any, tuple[Any, Refusal | None]]] = [{} for _ in plan]
+    readers = [(col, positions.get(col.name), ColumnReader(col, hasher)) for col in contract.columns]
     names = [col.name for col in contract.columns]
-    derived = [  # (slot in the row, derivation, slots of its inputs); slot 0 is _row
-        (1 + names.index(col.name), DERIVATIONS[col.derive], [1 + names.index(n) for n in col.derive_from])
+    derived = [  # (column index, derivation, indexes of its inputs)
+        (names.index(col.name), DERIVATIONS[col.derive], [names.index(n) for n in col.derive_from])
         for col in contract.derived_columns
     ]
-    chunk: Chunk = []
-    for number, cells in data_rows(extract.rows, extract.layout):
-        out: list[Any] = [number]
-        for slot, (col, position) in enumerate(plan):
-            if col.derive:
-                out.append(None)  # computed below, once the row's inputs are read
+    for block in _blocks(data_rows(extract.rows, extract.layout), CHUNK_ROWS):
+        numbers = [number for number, _ in block]
+        columns: list[list[Any]] = []
+        for col, position, reader in readers:
+            if col.derive or position is None:
+                # Derived below; a missing column was reported once, with the header.
+                columns.append([None if col.derive else parse_cell(None, col)[0]] * len(block))
                 continue
-            cell = cells[position] if position is not None and position < len(cells) else None
-            key = cell if not isinstance(cell, list) else str(cell)
-            parsed = memo[slot].get(key)
-            if parsed is None:
-                parsed = parse_cell(cell, col)
-                if len(memo[slot]) < 50_000:  # enums and streets repeat; ids do not
-                    memo[slot][key] = parsed
-            value, refusal = parsed
-            if refusal is not None and position is not None:  # a missing column is reported once
-                log.add(Problem.of(refusal.rule, number, col.header, cell, **_allowed(col, refusal)))
-            if col.personal and hasher is not None:
-                value = hasher(value)
-            out.append(value)
+            cells = [cells[position] if position < len(cells) else None for _, cells in block]
+
+            def report(
+                index: int, cell: Any, refusal: Refusal, col: Column = col, numbers: list[int] = numbers
+            ) -> None:
+                log.add(Problem.of(refusal.rule, numbers[index], col.header, cell, **_allowed(col, refusal)))
+
+            columns.append(reader.read(cells, report))
         for index, derivation, inputs in derived:
-            out[index] = derivation(*(out[i] for i in inputs))
-        chunk.append(out)
-        if len(chunk) >= CHUNK_ROWS:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+            columns[index] = [derivation(*values) for values in zip(*(columns[i] for i in inputs), strict=True)]
+        yield Chunk(numbers, columns)

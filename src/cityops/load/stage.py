@@ -14,6 +14,7 @@ import pyarrow.csv as pa_csv
 from psycopg import sql
 
 from cityops.contracts import Contract
+from cityops.extract.reader import Chunk
 from cityops.load.faults import checkpoint
 
 
@@ -47,16 +48,16 @@ def create_stage(conn: psycopg.Connection, contract: Contract, batch_id: str, so
     return table
 
 
-def _csv_block(chunk: list[list]) -> bytes:
+def _csv_block(chunk: Chunk) -> bytes:
     """A chunk as CSV for COPY, written by pyarrow: nulls unquoted (NULL), text quoted as needed."""
-    columns = list(zip(*chunk, strict=True))
-    table = pa.table({f"c{i}": pa.array(col, pa.int64() if i == 0 else pa.string()) for i, col in enumerate(columns)})
+    arrays = [pa.array(chunk.numbers, pa.int64()), *(pa.array(col, pa.string()) for col in chunk.columns)]
+    table = pa.table(arrays, names=[f"c{i}" for i in range(len(arrays))])
     sink = pa.BufferOutputStream()
     pa_csv.write_csv(table, sink, pa_csv.WriteOptions(include_header=False))
     return sink.getvalue().to_pybytes()
 
 
-def copy_rows(conn: psycopg.Connection, table: sql.Identifier, contract: Contract, chunks: Iterable[list[list]]) -> int:
+def copy_rows(conn: psycopg.Connection, table: sql.Identifier, contract: Contract, chunks: Iterable[Chunk]) -> int:
     """COPY every chunk into the stage table; the number of rows staged."""
     columns = sql.SQL(", ").join(sql.Identifier(n) for n in ["_row", *(c.stored_name for c in contract.columns)])
     staged = 0
