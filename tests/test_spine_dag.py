@@ -35,15 +35,13 @@ def test_the_month_close_dag_loads_and_models_the_landed_file(tmp_path):
         done = cityops("run", "--period", "2025-03", "--airflow", "--json", env=env)
         assert done.returncode == 0, done.stdout + done.stderr
         summary = json.loads(done.stdout)
-        assert [(f["dataset"], f["status"], f["rows"]) for f in summary["files"]] == [
-            ("garbage_sorting", "loaded", 10)]
+        assert [(f["dataset"], f["status"], f["rows"]) for f in summary["files"]] == [("garbage_sorting", "loaded", 10)]
         assert summary["marts"]["fct_garbage_sorting_monthly"] == 10
         assert not (landing / "2025-03.xlsx").exists(), "a loaded file leaves landing for the archive"
         url = cityops("warehouse", "url", env=env).stdout.strip().replace("+psycopg", "")
         with psycopg.connect(url) as conn:
             assert conn.execute("select count(*) from marts.fct_garbage_sorting_monthly").fetchone()[0] == 10
-            assert conn.execute("select count(*) from audit.ingest_batches where status = 'current'"
-                                ).fetchone()[0] == 1
+            assert conn.execute("select count(*) from audit.ingest_batches where status = 'current'").fetchone()[0] == 1
         assert (home / "airflow" / "airflow.db").exists()
     finally:
         cityops("warehouse", "stop", env=env)
