@@ -12,6 +12,7 @@ import hashlib
 import logging
 import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ class Outcome:
     problems: ProblemLog = field(default_factory=ProblemLog)
     stored_file: str | None = None
     message: str | None = None
+    report_folder: str | None = None  # where the department's reports were written
 
     @property
     def exit_code(self) -> int:
@@ -67,6 +69,8 @@ class Outcome:
             data["stored_file"] = self.stored_file
         if self.message:
             data["message"] = self.message
+        if self.report_folder:
+            data["report_folder"] = self.report_folder
         return data
 
 
@@ -139,6 +143,8 @@ def ingest(path: Path | str, dataset: str, period: str, *, dry_run: bool = False
             drop_stage(conn, stage)
         if not dry_run:
             _file_away(conn, outcome, path, home)
+        else:
+            filing.dry_run(path, outcome, home)
     return outcome
 
 
@@ -154,6 +160,26 @@ def _stage_and_check(
     dry_run: bool,
 ) -> int:
     problems = outcome.problems
+    staged = _read_and_stage(conn, contract, path, stage, problems, home)
+    reading = Counter(problems.counts)  # everything so far was found reading the file
+    first_values = {(p.severity, p.rule, p.column): p.value for p in reversed(problems.kept)}
+    results = []
+    if staged:
+        from cityops.validate.gate import run_gate  # GX costs seconds to import: only when checking
+        from cityops.validate.history import run_history_rules
+
+        results = run_gate(conn, contract, stage, month, problems)
+        results += run_history_rules(conn, contract, stage, month, problems)
+    if not dry_run:
+        from cityops.validate.results import reading_results, store_results
+
+        results = reading_results(contract, reading, first_values) + results
+        store_results(conn, batch_id, contract.dataset, month, results, department=contract.department)
+    return staged
+
+
+def _read_and_stage(conn, contract: Contract, path: Path, stage, problems: ProblemLog, home: Home) -> int:
+    """Read the file into the stage table; what cannot be read goes to `problems`."""
     extract = open_extract(path, contract, problems)
     if extract is None:
         return 0
@@ -169,16 +195,6 @@ def _stage_and_check(
     checkpoint("staged")
     if staged == 0:
         problems.add(Problem.of("no_data"))
-        return 0
-    from cityops.validate.gate import run_gate  # GX costs seconds to import: only when checking
-    from cityops.validate.history import run_history_rules
-
-    results = run_gate(conn, contract, stage, month, problems)
-    run_history_rules(conn, contract, stage, month, problems)
-    if not dry_run:
-        from cityops.validate.results import store_results
-
-        store_results(conn, batch_id, contract.dataset, month, results)
     return staged
 
 

@@ -53,6 +53,8 @@ create table if not exists audit.validation_results (
 create index if not exists validation_results_batch on audit.validation_results (batch_id);
 -- The department that sent the file, so BI can chart quality by department without the contracts.
 alter table audit.validation_results add column if not exists department text;
+-- The department that sent the file, so BI can chart quality by department without the contracts.
+alter table audit.validation_results add column if not exists department text;
 comment on table audit.ingest_batches is
     '每个上报文件一行：批次、状态（current/superseded/rejected…）、文件哈希 | One row per file received';
 comment on table audit.validation_results is

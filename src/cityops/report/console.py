@@ -29,6 +29,8 @@ def print_outcome(outcome: Outcome) -> None:
         click.echo(f"  {outcome.message}")
     if outcome.stored_file:
         click.echo(f"  file kept at {outcome.stored_file}")
+    if outcome.report_folder:
+        click.echo(f"  report (and the marked spreadsheet) in {outcome.report_folder}")
 
 
 def print_month(summary: dict[str, Any]) -> None:

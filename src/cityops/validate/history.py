@@ -15,6 +15,7 @@ from psycopg import sql
 
 from cityops.contracts import Contract, HistoryRule
 from cityops.validate.problems import Problem, ProblemLog
+from cityops.validate.results import CheckResult
 
 HistoryCheck = Callable[[psycopg.Connection, Contract, HistoryRule, sql.Identifier, dt.date, ProblemLog], None]
 
@@ -114,6 +115,24 @@ CHECKS: dict[str, HistoryCheck] = {
 
 def run_history_rules(
     conn: psycopg.Connection, contract: Contract, stage: sql.Identifier, month: dt.date, problems: ProblemLog
-) -> None:
+) -> list[CheckResult]:
+    """Run each rule; its outcome (failing rows, the first value found) is kept for audit."""
+    results = []
     for rule in contract.history:
+        before, kept = sum(problems.counts.values()), len(problems.kept)
         CHECKS[rule.rule](conn, contract, rule, stage, month, problems)
+        failing = sum(problems.counts.values()) - before
+        first = problems.kept[kept] if len(problems.kept) > kept else None
+        header = contract.column(rule.column).header if rule.column else None
+        results.append(
+            CheckResult(
+                expectation=f"{contract.dataset}.{rule.column or 'table'}.{rule.rule}",
+                rule=rule.rule,
+                column=header,
+                severity=rule.severity,
+                success=failing == 0,
+                observed_value=first.value if first else None,
+                failing_rows=failing,
+            )
+        )
+    return results
