@@ -283,3 +283,70 @@ def docs(no_serve: bool, port: int) -> None:
         click.echo(f"serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
+
+
+# --- quality ------------------------------------------------------------------------------------
+
+_STATE_WORDS = {
+    "loaded": "已入库 loaded",
+    "late": "逾期 late",
+    "rejected": "被退回 rejected",
+    "missing": "未报送 missing",
+    "due": "待报送 not yet due",
+    "snapshot": "有变化时报送 when changed",
+}
+
+
+@main.command()
+@click.option("--period", required=True, help="Reporting month, YYYY-MM: files for it are due by the 10th of the next.")
+@click.option("--as-of", "as_of", default=None, help="Judge lateness as of this day, YYYY-MM-DD (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per dataset.")
+def status(period: str, as_of: str | None, as_json: bool) -> None:
+    """Per department and dataset: received, late, missing, rejected, and the latest outcome."""
+    import datetime as dt
+
+    from cityops.load.warehouse import connect
+    from cityops.pipeline import UsageError, parse_period
+    from cityops.quality.status import SHANGHAI, month_status
+
+    month = parse_period(period)
+    now = None
+    if as_of:
+        try:
+            now = dt.datetime.combine(dt.date.fromisoformat(as_of), dt.time(23, 59, 59), SHANGHAI)
+        except ValueError:
+            raise UsageError(f"--as-of must be a day as YYYY-MM-DD, not '{as_of}'") from None
+    with connect(Home.from_env()) as conn:
+        rows = month_status(conn, month, now)
+    if as_json:
+        click.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False))
+        return
+    due = next((r.due_on for r in rows if r.due_on), None)
+    click.echo(f"Submissions for {period}" + (f" (due by {due}, Asia/Shanghai):" if due else ":"))
+    department = None
+    for r in rows:
+        if r.department != department:
+            department = r.department
+            click.echo(f"\n{department}")
+        latest = f"{r.latest_status} at {r.last_received_at}" if r.latest_status else "nothing received"
+        if r.latest_errors:
+            latest += f", {r.latest_errors} errors"
+        if r.latest_warnings:
+            latest += f", {r.latest_warnings} warnings"
+        click.echo(f"  {r.dataset:<24} {_STATE_WORDS.get(r.state, r.state):<26} {r.files:>2} files  latest: {latest}")
+
+
+@contracts.command("suites")
+@click.option("--write", is_flag=True, help="Rewrite expectations/suites/<dataset>.json from the contracts.")
+def contracts_suites(write: bool) -> None:
+    """Check (or --write) the readable GX suites rendered from the contracts, for reviewers."""
+    from cityops.quality.suites import stale_suites, write_suites
+
+    if write:
+        for path in write_suites():
+            click.echo(f"wrote {path}")
+    elif stale := stale_suites():
+        names = ", ".join(p.name for p in stale)
+        _fail(f"suites are stale ({names}): run `cityops contracts suites --write` and commit the result", 1)
+    else:
+        click.echo("suites match the contracts")
