@@ -25,11 +25,33 @@ def _key(home: Home) -> bytes:
         return configured.encode()
     path: Path = home.root / "secrets" / "pii.key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        _make_key(path)
+    key = path.read_text().strip()
+    if len(key) < 32:  # never hash with an empty or truncated key; the message never shows the key
+        raise RuntimeError(
+            f"the PII key file {path} is empty or truncated: restore it from where secrets are kept "
+            "(hashes made with another key would not match), or set CITYOPS_PII_KEY"
+        )
+    return key.encode()
+
+
+def _make_key(path: Path) -> None:
+    """Written whole under a private name, then linked into place: a full disk leaves no
+    half key, and of two processes making it at once, the first one's key wins for both."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.parent.chmod(0o700)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(partial, path)
+    except FileExistsError:
+        pass
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 class PersonalHasher:

@@ -53,8 +53,6 @@ create table if not exists audit.validation_results (
 create index if not exists validation_results_batch on audit.validation_results (batch_id);
 -- The department that sent the file, so BI can chart quality by department without the contracts.
 alter table audit.validation_results add column if not exists department text;
--- The department that sent the file, so BI can chart quality by department without the contracts.
-alter table audit.validation_results add column if not exists department text;
 comment on table audit.ingest_batches is
     '每个上报文件一行：批次、状态（current/superseded/rejected…）、文件哈希 | One row per file received';
 comment on table audit.validation_results is
@@ -116,6 +114,9 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
 
 
 def ensure_schema(conn: psycopg.Connection, contract: Contract) -> None:
+    from cityops.load.access import ensure_row_security
+
     with conn.transaction():
         ensure_audit(conn)
         ensure_raw_table(conn, contract)
+        ensure_row_security(conn, contract)  # departments see only their own rows (load/access.py)

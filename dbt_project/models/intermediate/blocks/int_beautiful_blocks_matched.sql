@@ -26,7 +26,13 @@ matched_lists as (
 matched as (
     select
         matched_lists.month_start,
-        blocks.*
+        blocks.list_month_start,
+        blocks.block_name,
+        blocks.street_name,
+        blocks.area_ha,
+        blocks.year_built,
+        blocks.block_kind,
+        blocks.batch_id
     from matched_lists
     inner join blocks on matched_lists.list_month_start = blocks.list_month_start
 )

@@ -34,7 +34,7 @@ garbage_figures as (
         'garbage_sorting' as dataset,
         garbage._batch_period as month_start,
         garbage.street || ' · ' || measures.measure as figure_key,
-        measures.value,
+        measures.measure_value as value,
         garbage._batch_id as batch_id,
         garbage._batch_status as batch_status,
         garbage._batch_received_at as received_at,
@@ -48,7 +48,7 @@ garbage_figures as (
         ('hazardous_t', garbage.hazardous_t),
         ('resource_utilization_pct', garbage.resource_utilization_pct),
         ('compliant_residential_areas', garbage.compliant_residential_areas::numeric)
-    ) as measures (measure, value)
+    ) as measures (measure, measure_value)
 ),
 
 row_counts as (

@@ -41,7 +41,7 @@ batches as (
     where status = 'current'
 ),
 
-computed as (
+garbage_values as (
     select
         'IND_GARBAGE_RESOURCE_UTILISATION_PCT' as indicator_code,
         month_start,
@@ -52,21 +52,21 @@ computed as (
         month_start as batch_period
     from garbage
     group by month_start
+),
 
-    union all
-
+water_values as (
     select
-        'IND_WATER_WORSE_THAN_V_SECTIONS',
+        'IND_WATER_WORSE_THAN_V_SECTIONS' as indicator_code,
         month_start,
-        count(*) filter (where is_worse_than_v),
-        'fct_water_quality',
-        'water_quality',
-        month_start
+        count(*) filter (where is_worse_than_v) as value,
+        'fct_water_quality' as source_model,
+        'water_quality' as source_dataset,
+        month_start as batch_period
     from water
     group by month_start
+),
 
-    union all
-
+block_values as (
     select
         indicators.indicator_code,
         blocks.month_start,
@@ -74,10 +74,11 @@ computed as (
             when 'IND_BEAUTIFUL_BLOCK_AREA_SHARE' then blocks.area_share_pct
             when 'IND_BEAUTIFUL_BLOCKS_NEW' then blocks.blocks_built_since_2021
             else blocks.streets_covered
-        end,
-        'fct_beautiful_blocks',
-        'beautiful_blocks',
-        blocks.list_month_start
+        end as value,
+        'fct_beautiful_blocks' as source_model,
+        'beautiful_blocks' as source_dataset,
+        -- the list in force may have been sent in an earlier month
+        blocks.list_month_start as batch_period
     from blocks
     cross join (
         values
@@ -85,24 +86,24 @@ computed as (
         ('IND_BEAUTIFUL_BLOCKS_NEW'),
         ('IND_BEAUTIFUL_BLOCK_STREETS_COVERED')
     ) as indicators (indicator_code)
+),
 
-    union all
-
+housing_values as (
     select
         case renovation_kind
             when '精品小区' then 'IND_BOUTIQUE_ESTATE_STARTED_M2'
             else 'IND_LANE_HOUSING_IMPROVED_M2'
-        end,
+        end as indicator_code,
         month_start,
-        floor_area_started_ytd_m2,
-        'fct_housing_renovation',
-        'housing_renovation',
-        month_start
+        floor_area_started_ytd_m2 as value,
+        'fct_housing_renovation' as source_model,
+        'housing_renovation' as source_dataset,
+        month_start as batch_period
     from housing
     where renovation_kind in ('精品小区', '非成套改造')
+),
 
-    union all
-
+elevator_values as (
     select
         indicators.indicator_code,
         elevators.month_start,
@@ -110,10 +111,10 @@ computed as (
             when 'IND_ELEVATORS_STARTED' then elevators.started_ytd
             when 'IND_ELEVATORS_COMPLETED' then elevators.completed_ytd
             else elevators.completed_since_2021
-        end,
-        'fct_elevator_retrofit',
-        'elevator_retrofit',
-        elevators.month_start
+        end as value,
+        'fct_elevator_retrofit' as source_model,
+        'elevator_retrofit' as source_dataset,
+        elevators.month_start as batch_period
     from elevators
     cross join (
         values
@@ -121,31 +122,31 @@ computed as (
         ('IND_ELEVATORS_COMPLETED'),
         ('IND_ELEVATORS_COMPLETED_CUM')
     ) as indicators (indicator_code)
+),
 
-    union all
-
+illegal_values as (
     select
-        'IND_ILLEGAL_CONSTRUCTION_NEW',
+        'IND_ILLEGAL_CONSTRUCTION_NEW' as indicator_code,
         month_start,
-        sum(new_cases_found),
-        'fct_illegal_construction',
-        'illegal_construction',
-        month_start
+        sum(new_cases_found) as value,
+        'fct_illegal_construction' as source_model,
+        'illegal_construction' as source_dataset,
+        month_start as batch_period
     from illegal
     group by month_start
+),
 
-    union all
-
+overhead_values as (
     select
         indicators.indicator_code,
         overhead.month_start,
         case indicators.indicator_code
             when 'IND_OVERHEAD_LINES_STARTED_KM' then sum(overhead.started_km)
             else sum(overhead.completed_km)
-        end,
-        'fct_overhead_lines',
-        'overhead_lines',
-        overhead.month_start
+        end as value,
+        'fct_overhead_lines' as source_model,
+        'overhead_lines' as source_dataset,
+        overhead.month_start as batch_period
     from overhead
     cross join (
         values
@@ -155,6 +156,22 @@ computed as (
     group by
         indicators.indicator_code,
         overhead.month_start
+),
+
+computed as (
+    select * from garbage_values
+    union all
+    select * from water_values
+    union all
+    select * from block_values
+    union all
+    select * from housing_values
+    union all
+    select * from elevator_values
+    union all
+    select * from illegal_values
+    union all
+    select * from overhead_values
 ),
 
 with_batches as (

@@ -21,7 +21,7 @@ with
 tickets as (
     select * from {{ ref('stg_hotline_cases') }}
     {% if is_incremental() -%}
-    where batch_id not in (select distinct batch_id from {{ this }})
+        where batch_id not in (select distinct loaded.batch_id from {{ this }} as loaded)
     {%- endif %}
 ),
 

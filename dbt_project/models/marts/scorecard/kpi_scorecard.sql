@@ -56,10 +56,14 @@ paced as (
             when period_kind = 'year'
                 then target * extract(month from month_start) / 12
             when period_kind = 'cumulative' and target_year is not null
-                then coalesce(baseline, 0) + (target - coalesce(baseline, 0)) * greatest(0, least(1,
-                    ((extract(year from month_start) - 2021) * 12 + extract(month from month_start))
-                    / ((target_year - 2020) * 12.0)
-                ))
+                then coalesce(baseline, 0) + (target - coalesce(baseline, 0)) * greatest(
+                    0,
+                    least(
+                        1,
+                        ((extract(year from month_start) - 2021) * 12 + extract(month from month_start))
+                        / ((target_year - 2020) * 12.0)
+                    )
+                )
             else target
         end as expected_raw
     from matched

@@ -17,7 +17,7 @@ final as (
         tp_mg_l,
         reported_class,
         computed_class,
-        reported_class is distinct from computed_class as is_class_mismatch,
+        coalesce(reported_class != computed_class, true) as is_class_mismatch,
         reported_class = '劣Ⅴ' as is_worse_than_v,
         batch_id,
         loaded_at
