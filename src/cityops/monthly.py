@@ -35,6 +35,30 @@ def landed_files(period: str, home: Home | None = None) -> list[tuple[str, Path]
     return found
 
 
+def waiting_in_landing(dataset: str, home: Home | None = None) -> list[tuple[str, Path]]:
+    """(period, file) for each file of one dataset named with its month, oldest first.
+
+    The ingest DAG of a dataset uses this: whatever month a file is for, it is loaded as
+    soon as it lands. Files not named YYYY-MM… or of another type stay, and are logged.
+    """
+    from cityops.pipeline import UsageError, parse_period
+
+    folder = (home or Home.from_env()).landing / dataset
+    found = []
+    files = sorted((p for p in folder.glob("*") if p.is_file()), key=lambda p: (p.stat().st_mtime, p.name))
+    for path in files:
+        try:
+            parse_period(path.name[:7])
+        except UsageError:
+            log.warning("%s: not named with its month (YYYY-MM…); rename it, e.g. 2025-03.xlsx", path)
+            continue
+        if path.suffix.lower() not in SUFFIXES:
+            log.warning("%s: not an .xlsx, .xls or .csv file; it is left where it is", path)
+            continue
+        found.append((path.name[:7], path))
+    return found
+
+
 def ingest_one(dataset: str, path: Path | str, period: str) -> dict[str, Any]:
     from cityops.pipeline import ingest
 
@@ -107,13 +131,17 @@ def summary_path(period: str, home: Home | None = None) -> Path:
     return (home or Home.from_env()).root / "runs" / f"month_close_{period}.json"
 
 
-def write_summary(period: str, files: list[dict[str, Any]], built: dict[str, Any]) -> dict[str, Any]:
+def write_summary(
+    period: str, files: list[dict[str, Any]], built: dict[str, Any], submissions: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The month's outcome as JSON under CITYOPS_HOME/runs, for `cityops run --airflow` to print."""
     import json
 
     from cityops.load.warehouse import redact, url
 
     summary = {"period": period, "ok": True, "files": files, **built, "url": redact(url())}
+    if submissions is not None:
+        summary["submissions"] = submissions
     path = summary_path(period)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")

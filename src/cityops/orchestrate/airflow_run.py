@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cityops.orchestrate.naming import LANDING_CONN_ID, MONTH_CLOSE_DAG_ID
 from cityops.settings import PROJECT_ROOT, Home
 
 
@@ -32,6 +33,12 @@ def airflow_env(home: Home) -> dict[str, str]:
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home.logs / "airflow"),
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
             "CITYOPS_HOME": str(home.root),
+            # One process, no triggerer: the dbt tasks poke instead of deferring (see dbt_tasks).
+            "CITYOPS_AIRFLOW_EMBEDDED": "1",
+            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+            f"AIRFLOW_CONN_{LANDING_CONN_ID.upper()}": json.dumps(
+                {"conn_type": "fs", "extra": {"path": str(home.landing)}}
+            ),
         }
     )
     env.setdefault("AIRFLOW__CORE__FERNET_KEY", "")
@@ -58,8 +65,14 @@ def _airflow(home: Home, *args: str, check: bool = True) -> subprocess.Completed
 
 def ensure_metadata_db(home: Home) -> None:
     """`airflow db migrate` once per CITYOPS_HOME (it costs seconds; re-runs are skipped)."""
+    from cityops.orchestrate.sqlite_metadata import LOCAL_SETTINGS
+
     marker = home.airflow / ".migrated"
     home.airflow.mkdir(parents=True, exist_ok=True)
+    local_settings = home.airflow / "config" / "airflow_local_settings.py"
+    if not local_settings.is_file() or local_settings.read_text() != LOCAL_SETTINGS:
+        local_settings.parent.mkdir(exist_ok=True)
+        local_settings.write_text(LOCAL_SETTINGS)
     if not marker.exists():
         _airflow(home, "db", "migrate")
         marker.touch()
@@ -72,18 +85,33 @@ def run_dag(dag_id: str, conf: dict[str, Any], logical_date: str, home: Home | N
 
 
 def run_monthly_dag(period: str, home: Home | None = None) -> dict[str, Any]:
+    """Close one month through the close DAG; its summary."""
+    return run_months(period, period, home)[0]
+
+
+def run_months(period: str, through: str | None = None, home: Home | None = None) -> list[dict[str, Any]]:
+    """Close (or re-run) the months `period`..`through` in ONE run of the close DAG.
+
+    One run, one dbt build for the whole range; re-running is harmless: a file already
+    loaded is `unchanged`, and the marts are rebuilt from the current batches.
+    """
     from cityops.monthly import summary_path
+    from cityops.orchestrate.manifest import ensure_manifest
+    from cityops.orchestrate.tasks import months
     from cityops.pipeline import parse_period
 
     home = home or Home.from_env()
-    month = parse_period(period)
-    summary = summary_path(period, home)
-    summary.unlink(missing_ok=True)
+    periods = months(period, through, None)
+    for each in periods:
+        summary_path(each, home).unlink(missing_ok=True)
+    ensure_manifest()  # the DAG renders dbt from it; re-parsed only when dbt_project/ changed
     # The close of a month runs in the next one; the date only names the run.
-    next_month = f"{month.year + month.month // 12}-{month.month % 12 + 1:02d}-10"
-    run_dag("cityops_month_close", {"period": period}, next_month, home)
-    if not summary.exists():
+    last = parse_period(periods[-1])
+    next_month = f"{last.year + last.month // 12}-{last.month % 12 + 1:02d}-10"
+    run_dag(MONTH_CLOSE_DAG_ID, {"period": periods[0], "through": periods[-1]}, next_month, home)
+    missing = [each for each in periods if not summary_path(each, home).exists()]
+    if missing:
         raise AirflowRunFailed(
-            f"the DAG run for {period} did not finish; see the task logs under {home.logs / 'airflow'}"
+            f"the DAG run for {', '.join(missing)} did not finish; see the task logs under {home.logs / 'airflow'}"
         )
-    return json.loads(summary.read_text(encoding="utf-8"))
+    return [json.loads(summary_path(each, home).read_text(encoding="utf-8")) for each in periods]

@@ -1,0 +1,137 @@
+"""What the DAG tasks do, as plain functions: the DAG files only wire these together.
+
+Each function calls the same cityops code as the command line, takes and returns small
+JSON-able values (ids, paths, counts), and logs in words an engineer can act on. The
+retry policy lives in the exceptions: a rejected file fails at once (AirflowFailException:
+retrying cannot fix a department's file), while an unreachable warehouse or a dbt lock
+raises an ordinary error, which the task's retries take care of.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+log = logging.getLogger("cityops.tasks")
+_KEEP = ("dataset", "period", "status", "rows", "batch_id", "file", "errors", "message")
+
+
+def months(period: str | None, through: str | None, logical_date: dt.datetime | None) -> list[str]:
+    """The months a close run covers: `period` (to `through`), else the month before the run."""
+    from cityops.pipeline import UsageError, parse_period
+
+    if not period:
+        if logical_date is None:
+            raise UsageError("give the month to close as the `period` param (YYYY-MM)")
+        first = logical_date.date().replace(day=1) - dt.timedelta(days=1)
+        period = first.strftime("%Y-%m")
+    start, end = parse_period(period), parse_period(through or period)
+    if end < start:
+        raise UsageError(f"`through` ({through}) is before `period` ({period})")
+    found = []
+    while start <= end:
+        found.append(start.strftime("%Y-%m"))
+        start = (start + dt.timedelta(days=32)).replace(day=1)
+    return found
+
+
+def check_calendar(periods: list[str]) -> list[dict[str, Any]]:
+    from cityops.orchestrate.submissions import check_month, log_report
+
+    rows = [row for period in periods for row in check_month(period)]
+    log_report(rows)
+    return rows
+
+
+def files_waiting(periods: list[str]) -> list[dict[str, str]]:
+    """Every file in landing/ for the given months, as task arguments."""
+    from cityops.monthly import landed_files
+
+    items = [{"dataset": d, "path": str(p), "period": period} for period in periods for d, p in landed_files(period)]
+    log.info("%d file(s) waiting in landing/ for %s", len(items), ", ".join(periods))
+    return items
+
+
+def files_of_dataset(dataset: str) -> list[dict[str, str]]:
+    """Every file waiting in landing/<dataset>/, whatever its month."""
+    from cityops.monthly import waiting_in_landing
+
+    items = [{"dataset": dataset, "path": str(p), "period": period} for period, p in waiting_in_landing(dataset)]
+    log.info("%d file(s) waiting in landing/%s/", len(items), dataset)
+    return items
+
+
+def ingest_file(item: dict[str, str], *, strict: bool = False) -> dict[str, Any]:
+    """Check and load one landed file; the outcome as a small dict.
+
+    strict (the ingest DAGs): a rejected file fails the task without retry, and an
+    unchanged file skips it, so that only a real load updates the raw table's Asset.
+    Not strict (the month close): both are reported in the month's summary instead.
+    """
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+    from cityops.monthly import ingest_one
+    from cityops.pipeline import UsageError
+
+    dataset, path, period = item["dataset"], item["path"], item["period"]
+    try:
+        outcome = ingest_one(dataset, path, period)
+    except UsageError as exc:
+        # Another run (the dataset's ingest DAG, or a parallel close) took the file first.
+        message = f"{path}: {exc}; it was probably loaded by another run, see audit.ingest_batches"
+        if strict:
+            raise AirflowSkipException(message) from exc
+        log.warning(message)
+        return {"dataset": dataset, "period": period, "status": "gone", "rows": 0, "file": path, "message": message}
+    result = {k: outcome[k] for k in _KEEP if k in outcome}
+    status = outcome["status"]
+    if status == "rejected":
+        reasons = "; ".join(e.get("message_en") or e.get("rule", "") for e in outcome["errors"][:5])
+        message = (
+            f"{dataset} {period}: {path} REJECTED ({len(outcome['errors'])} problem(s): {reasons}). "
+            f"It is in quarantine with its report ({outcome.get('stored_file')}); the department must send "
+            "a corrected file. Retrying cannot help."
+        )
+        log.error(message)
+        if strict:
+            raise AirflowFailException(message)
+    elif status == "unchanged":
+        log.info("%s %s: %s is identical to the current batch; nothing changed", dataset, period, path)
+        if strict:
+            raise AirflowSkipException("identical to the current batch: the raw table did not change")
+    else:
+        log.info(
+            "%s %s: loaded %d rows from %s as batch %s", dataset, period, outcome["rows"], path, outcome["batch_id"]
+        )
+    return result
+
+
+def mart_counts() -> dict[str, int]:
+    from cityops.settings import Home
+    from cityops.transform.dbt import mart_row_counts
+
+    counts = mart_row_counts(Home.from_env())
+    for name, rows in sorted(counts.items()):
+        log.info("marts.%s: %d rows", name, rows)
+    return counts
+
+
+def write_month_summaries(periods: list[str], outcomes: list[dict], submissions: list[dict]) -> list[dict]:
+    """One summary per month under CITYOPS_HOME/runs (what `cityops run --airflow` prints)."""
+    from cityops.monthly import write_summary
+
+    counts = mart_counts()
+    built = {"build": f"dbt build through Airflow (Cosmos): {len(counts)} mart tables", "marts": counts}
+    summaries = []
+    for period in periods:
+        files = [o for o in outcomes if o.get("period") == period]
+        rows = [r for r in submissions if r["period"] == period]
+        summaries.append(write_summary(period, files, built, rows))
+        log.info(
+            "%s closed: %d file(s) ingested, %d extract(s) late or missing",
+            period,
+            len(files),
+            sum(r["status"] in {"late", "missing", "rejected"} for r in rows),
+        )
+    return [{"period": s["period"], "files": len(s["files"])} for s in summaries]
