@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -32,8 +35,18 @@ KEYS = [
 ]
 
 
+@pytest.fixture
+def bench_home():
+    """Not under pytest's basetemp: a concurrent pytest session may prune it while the warehouse runs."""
+    root = Path(tempfile.mkdtemp(prefix="cityops-bench-smoke-"))
+    root.chmod(0o755)  # the embedded server runs as its own user when we are root
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.mark.slow
-def test_bench_smoke_writes_every_key(tmp_path):
+def test_bench_smoke_writes_every_key(bench_home: Path):
+    tmp_path = bench_home
     env = dict(os.environ, CITYOPS_HOME=str(tmp_path))
     env.pop("CITYOPS_WAREHOUSE_URL", None)
     done = subprocess.run(

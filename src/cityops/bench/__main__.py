@@ -40,7 +40,14 @@ def _group(name: str):
 
 
 NA_KEYS = {
-    "load": ["ingest_vs_copy_ratio", "ingest_peak_rss_mib", "ingest_rss_100k_mib", "reject_1pct_s"],
+    "load": [
+        "ingest_vs_copy_ratio",
+        "ingest_peak_rss_mib",
+        "ingest_rss_100k_mib",
+        "rss_growth_100k_to_1m_pct",
+        "reject_1pct_s",
+        "reject_report_bytes",
+    ],
     "xlsx": ["xlsx_read_vs_calamine_ratio"],
     "dbt": ["dbt_incremental_vs_full_pct"],
     "month": ["month_end_to_end_s"],

@@ -29,7 +29,8 @@ from cityops.bench.core import (
     say,
 )
 
-_LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO cityops\.ingest: \w+: (.*)$")
+_LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO cityops\.(?:ingest|gate): \w+: (.*)$")
+_MARKS = {"reading": "reading", "rows staged": "staged", "gate ran": "gated"}
 
 
 def libpq_url(home: Path) -> str:
@@ -63,7 +64,7 @@ def ingest(home: Path, file: Path, expect: str) -> tuple[Run, dict, dict]:
 
 
 def _phases(log: Path, offset: int, started: dt.datetime, total: float) -> dict:
-    """Start-up (until the header is found), read+normalise+hash+COPY, and the rest (gate, publish)."""
+    """Start-up (until the header is found), read+normalise+hash+COPY, the GX gate, and the rest."""
     marks = {}
     with log.open(encoding="utf-8", errors="replace") as fh:
         fh.seek(offset)
@@ -71,16 +72,21 @@ def _phases(log: Path, offset: int, started: dt.datetime, total: float) -> dict:
             match = _LOG_LINE.match(line)
             if match:
                 when = dt.datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S,%f")
-                key = "reading" if "reading" in match[2] else "staged" if "staged" in match[2] else None
+                key = next((mark for text, mark in _MARKS.items() if text in match[2]), None)
                 if key:
                     marks[key] = (when - started).total_seconds()
-    if len(marks) < 2:
+    if "reading" not in marks or "staged" not in marks:
         return {}
-    return {
+    phases = {
         "startup_s": round(marks["reading"], 2),
         "read_normalise_copy_s": round(marks["staged"] - marks["reading"], 2),
-        "gate_publish_exit_s": round(total - marks["staged"], 2),
     }
+    if "gated" in marks:  # GX's import and its checks, then history rules, publish, filing, exit
+        phases["gx_gate_s"] = round(marks["gated"] - marks["staged"], 2)
+        phases["after_gate_s"] = round(total - marks["gated"], 2)
+    else:
+        phases["gate_publish_exit_s"] = round(total - marks["staged"], 2)
+    return phases
 
 
 def _warm(path: Path) -> None:
