@@ -124,7 +124,7 @@ def test_grants_are_idempotent_and_every_dataset_has_a_department(wh):
     secured = query(
         wh,
         "select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-        "where n.nspname in ('raw', 'audit') and c.relkind = 'r' and not c.relrowsecurity",
+        "where n.nspname in ('raw', 'audit') and c.relkind in ('r', 'p') and not c.relrowsecurity",
     )
     assert secured in ([], [("audit.dataset_access",)]), f"tables without row-level security: {secured}"
 
