@@ -151,3 +151,15 @@ def test_a_large_bad_file_keeps_a_short_report(wh, tmp_path):
     counts = {(c["rule"]): c["count"] for c in outcome.to_json()["counts"]}
     assert counts["duplicate_key"] == 300
     assert len(outcome.to_json()["errors"]) < 120
+
+
+def test_an_unreadable_cell_is_counted_once_not_again_as_missing(wh, tmp_path):
+    rows = garbage_rows() * 12  # 120 rows, more than the report lists per rule
+    for row in rows:
+        row[7] = "七十"
+    counts = {
+        (c["rule"], c["column"]): c["count"]
+        for c in _reject(wh, write(tmp_path / "x.csv", table(rows))).to_json()["counts"]
+    }
+    assert counts[("wrong_type", "居住区总数")] == 120
+    assert ("required", "居住区总数") not in counts

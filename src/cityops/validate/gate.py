@@ -98,14 +98,19 @@ def _to_problems(conn, contract: Contract, table, check: Check, outcome: dict, p
         present = [r[0] for r in conn.execute(sql.SQL("select distinct {} from {}").format(column, table))]
         problems.add(check.problem(None, present))
         return
+    if check.rule == "required" and problems.has("missing_column", check.header):
+        return  # the whole column is missing: said once, not once per row
     rows = _failing_rows(conn, table, check, outcome)
     if not rows:
         problems.add(check.problem(None, outcome.get("observed_value")))
         return
+    unexpected = int(outcome.get("unexpected_count") or len(rows))
+    if check.rule == "required":
+        # Unreadable cells are staged as NULL and were reported as such: don't count them twice.
+        unexpected -= problems.flagged_in(check.header) - sum(problems.flagged(r, check.header) for r in rows)
     values = _row_values(conn, table, rows, check.value_columns)
     for row in rows:
         problems.add(check.problem(row, values.get(row, ())))
-    unexpected = int(outcome.get("unexpected_count") or len(rows))
     problems.count_more(check.severity, check.rule, check.header, unexpected - len(rows))
 
 

@@ -85,6 +85,13 @@ class ProblemLog:
     def flagged(self, row: int, column: str) -> bool:
         return (row, column) in self._flagged_cells
 
+    def flagged_in(self, column: str | None) -> int:
+        """Cells of a column already reported (an unreadable cell is staged as NULL)."""
+        return sum(1 for _, col in self._flagged_cells if col == column)
+
+    def has(self, rule: str, column: str | None) -> bool:
+        return any(sev_rule == rule and col == column for _, sev_rule, col in self.counts)
+
     @property
     def errors(self) -> list[Problem]:
         return sorted((p for p in self.kept if p.severity == "block"), key=_order)
