@@ -218,9 +218,10 @@ def test_marts_carry_bilingual_comments(story, home):
     assert "One row per plan indicator" in comment and "记分卡" in comment
     undocumented = query(
         home,
-        "select c.table_name, c.column_name from information_schema.columns c "
-        "where c.table_schema = 'marts' and col_description("
-        "('marts.' || quote_ident(c.table_name))::regclass, c.ordinal_position) is null",
+        "select c.relname, a.attname from pg_class c "
+        "join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'marts' "
+        "join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped "
+        "where c.relkind in ('r', 'p', 'v') and col_description(c.oid, a.attnum) is null",
     )
     assert undocumented == []
 
@@ -245,3 +246,16 @@ def test_reporting_role_reads_every_mart(story, home):
             conn.execute(f'select 1 from marts."{table}" limit 1').fetchall()
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("create table marts.scratch (x int)")
+
+
+def test_docs_command_generates_the_site_under_cityops_home(story, home):
+    from click.testing import CliRunner
+
+    from cityops.cli import main
+
+    result = CliRunner().invoke(main, ["docs", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    catalog = json.loads((home.root / "docs" / "catalog.json").read_text())
+    scorecard = catalog["nodes"]["model.cityops.kpi_scorecard"]
+    assert "记分卡" in scorecard["metadata"]["comment"]
+    assert (home.root / "docs" / "index.html").is_file()
