@@ -2,13 +2,23 @@
 
 dbt runs in-process (dbtRunner), so one `build` pays dbt's start-up once; its artefacts
 and logs go under CITYOPS_HOME so the project folder stays clean.
+
+Write-audit-publish for the marts: dbt builds the table marts into a side schema
+(`marts__next`, see macros/generate_schema_name.sql) and runs every test, the
+reconciliation with raw included; only when nothing failed are they moved into `marts`,
+in one transaction, so a failing test at error severity leaves BI reading the previous
+marts. Incremental marts (hotline, grid) are built in place: they add one month to the
+rows already there, so a failing test there is reported but their new month stays.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass, field
+
+from psycopg import sql
 
 from cityops.contracts import all_contracts
 from cityops.load.schema import ensure_schema
@@ -16,6 +26,8 @@ from cityops.load.warehouse import connect, dbt_connection
 from cityops.settings import Home, dbt_project_dir
 
 log = logging.getLogger("cityops.build")
+MARTS, NEXT, PREVIOUS = "marts", "marts__next", "marts__previous"
+BUILD_LOCK = 727002  # one build at a time: both would write marts__next
 
 
 class BuildFailed(RuntimeError):
@@ -92,23 +104,83 @@ def mart_row_counts(home: Home) -> dict[str, int]:
         return {t: conn.execute(f'select count(*) from marts."{t}"').fetchone()[0] for t in tables}
 
 
+def extra_vars() -> dict:
+    """dbt vars from CITYOPS_DBT_VARS (JSON), e.g. to rehearse a failing build."""
+    text = os.environ.get("CITYOPS_DBT_VARS", "").strip()
+    return json.loads(text) if text else {}
+
+
+_DROP = {"r": "table", "p": "table", "v": "view", "m": "materialized view"}
+
+
+def _relations(conn, schema: str) -> dict[str, str]:
+    rows = conn.execute(
+        "select c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = %s and c.relkind in ('r', 'p', 'v', 'm')",
+        (schema,),
+    ).fetchall()
+    return dict(rows)
+
+
+def _swap_in(conn) -> None:
+    """Every relation built in `marts__next` replaces its namesake in `marts`, atomically.
+
+    Relations move (ALTER ... SET SCHEMA): no copy, and their grants and comments go with them.
+    """
+    with conn.transaction():
+        conn.execute(f"create schema if not exists {MARTS}")
+        published = _relations(conn, MARTS)
+        for name, kind in _relations(conn, NEXT).items():
+            if name in published:
+                conn.execute(
+                    sql.SQL("drop {} {} cascade").format(sql.SQL(_DROP[published[name]]), sql.Identifier(MARTS, name))
+                )
+            conn.execute(
+                sql.SQL("alter {} {} set schema {}").format(
+                    sql.SQL(_DROP[kind]), sql.Identifier(NEXT, name), sql.Identifier(MARTS)
+                )
+            )
+
+
 def build(*, full_refresh: bool = False, select: str | None = None, home: Home | None = None) -> BuildResult:
+    """Build and test everything; publish the marts only if no test at error severity failed.
+
+    With `select` (a developer's partial build) the selected models are built in place.
+    """
     home = home or Home.from_env()
     extra = ["--full-refresh"] if full_refresh else []
     if select:
         extra += ["--select", select]
+    variables = extra_vars()
+    if not select:
+        variables["cityops_marts_schema"] = NEXT
+    with connect(home) as conn:
+        conn.execute("select pg_advisory_lock(%s)", (BUILD_LOCK,))
+        try:
+            conn.execute(f"drop schema if exists {NEXT} cascade")
+            result = _run_dbt(home, [*extra, "--vars", json.dumps(variables)])
+            if result.success and not select:
+                _swap_in(conn)
+        finally:
+            conn.execute(f"drop schema if exists {NEXT} cascade")
+            conn.execute("select pg_advisory_unlock(%s)", (BUILD_LOCK,))
+    result.mart_rows = mart_row_counts(home)
+    if not result.success:
+        raise BuildFailed(
+            result.summary() + "\nThe marts were not replaced: BI still reads the previous build. "
+            f"Fix what failed and build again. Logs: {home.logs / 'dbt'}"
+        )
+    return result
+
+
+def _run_dbt(home: Home, extra: list[str]) -> BuildResult:
     outcome = invoke(home, "build", *extra)
-    result = BuildResult(success=bool(outcome.success))
     if outcome.exception is not None:
         raise BuildFailed(f"dbt could not run: {outcome.exception}. Logs: {home.logs / 'dbt'}")
+    result = BuildResult(success=bool(outcome.success))
     for node in outcome.result or []:
         status = str(node.status)
         result.counts[status] = result.counts.get(status, 0) + 1
         if status in {"error", "fail"}:
             result.failures.append(f"{node.node.name}: {(node.message or '').strip()}")
-    result.mart_rows = mart_row_counts(home)
-    if not result.success:
-        raise BuildFailed(
-            result.summary() + f"\nThe previous marts are unchanged where a model failed. Logs: {home.logs / 'dbt'}"
-        )
     return result
