@@ -50,7 +50,27 @@ def test_the_column_reader_gives_what_the_cell_parser_gives():
     ]
     problems: list[tuple[int, str]] = []
     fast = ColumnReader(RECEIVED).read(cells, lambda index, cell, refusal: problems.append((index, refusal.rule)))
-    assert fast == [parse_cell(c, RECEIVED)[0] for c in cells]
+    assert fast.to_pylist() == [parse_cell(c, RECEIVED)[0] for c in cells]
     assert problems == [
         (i, parse_cell(c, RECEIVED)[1].rule) for i, c in enumerate(cells) if parse_cell(c, RECEIVED)[1] is not None
     ]
+
+
+HEADER_TEXT = get_contract("hotline_cases").column("description")
+CHANNEL = get_contract("hotline_cases").column("channel")
+
+
+@pytest.mark.parametrize(
+    ("col", "cells"),
+    [
+        (HEADER_TEXT, [" 噪声扰民 ", "\u3000路灯不亮\u3000", "", None, "x" * 5000, "多行\n内容", "\xa0a\x1c"]),
+        (CHANNEL, ["电话", " 微信 ", "ＡＰＰ", "传真", "", None, "电话"]),
+        (RECEIVED, ["2025-02-28 23:59:59", "2025-02-29 00:00:00", "2025-03-01 23:59:60", "2025-3-1 1:02:03"]),
+    ],
+)
+def test_every_fast_path_agrees_with_the_parser(col, cells):
+    seen: list[tuple[int, str]] = []
+    fast = ColumnReader(col).read(cells, lambda index, cell, refusal: seen.append((index, refusal.rule)))
+    expected = [parse_cell(c, col) for c in cells]
+    assert fast.to_pylist() == [value for value, _ in expected]
+    assert sorted(seen) == [(i, r.rule) for i, (_, r) in enumerate(expected) if r is not None]

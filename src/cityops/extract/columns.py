@@ -1,52 +1,59 @@
 """Normalising a chunk of rows a column at a time, fast enough for a million-row month.
 
 Per-cell parsing (extract/values.py) stays the single definition of what a cell means;
-this module only decides how often it runs: a value seen before in the column is not
-parsed again (streets, enums, numbers repeat), and the two shapes that dominate ticket
-files — plain text and `2025-03-05 14:23:11` — take a short path whose result is the
-same as the parser's. Everything else falls back to the per-cell parser.
+this module only decides how often it runs. A column of text cells becomes an Arrow
+array; then
+- plain text is trimmed by Arrow's kernel, and only blank or over-long cells go to
+  the parser (it applies the contract's blank and length rules);
+- `YYYY-MM-DD HH:MM:SS`, the export every ticket system makes, is checked and
+  reformatted by Arrow kernels, and only other spellings go to the parser;
+- anything else is parsed once per distinct value (streets, enums and numbers repeat).
+Cells of other kinds (numbers and dates from Excel) are parsed one by one, remembered.
+The result is what the parser gives, cell for cell (tests/test_extract_values.py).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cityops.contracts import Column
 from cityops.extract.values import Refusal, parse_cell
 
 MEMO_LIMIT = 100_000  # distinct values remembered per column; ids and free text don't repeat
+_CLEAN_DATETIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
+_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 Report = Callable[[int, Any, Refusal], None]  # (index in chunk, raw cell, refusal)
 Hasher = Callable[[str | None], str | None]
 
 
 class ColumnReader:
-    """One contract column: raw cells of a chunk in, canonical stored text (or None) out."""
+    """One contract column: raw cells of a chunk in, an Arrow array of stored text out."""
 
     def __init__(self, col: Column, hasher: Hasher | None = None) -> None:
         self.col = col
         self.hasher = hasher if col.personal else None
         self.memo: dict[Any, tuple[str | None, Refusal | None]] = {}
-        self.days: dict[str, bool] = {}
-        self.short_path = {"datetime": self._datetime, "text": self._text}.get(col.type)
-        if col.reference:
-            self.short_path = None  # registry values are looked up (and remembered) instead
 
-    def read(self, cells: list[Any], report: Report) -> list[str | None]:
-        short, parse = self.short_path, self._parse
-        out: list[str | None] = []
-        for index, cell in enumerate(cells):
-            value = short(cell) if short is not None and type(cell) is str else None
-            if value is None:
-                value, refusal = parse(cell)
-                if refusal is not None:
-                    report(index, cell, refusal)
-            out.append(value)
-        if self.hasher is not None:
-            out = self._hashed(out)
-        return out
+    def read(self, cells: list[Any], report: Report) -> pa.Array:
+        try:
+            array = pa.array(cells, pa.string())  # refuses numbers and dates: cells from Excel
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            array = None
+        if array is None:
+            values = self._one_by_one(cells, report)
+        elif self.col.type == "datetime":
+            values = self._datetimes(array, cells, report)
+        elif self.col.type == "text" and not self.col.reference:
+            values = self._texts(array, cells, report)
+        else:
+            values = self._by_distinct_value(array, report)
+        return self._hashed(values) if self.hasher is not None else values
 
     def _parse(self, cell: Any) -> tuple[str | None, Refusal | None]:
         key = cell if not isinstance(cell, list) else str(cell)
@@ -57,44 +64,61 @@ class ColumnReader:
                 self.memo[key] = parsed
         return parsed
 
-    def _text(self, cell: str) -> str | None:
-        text = cell.strip()
-        if not text or (self.col.max_length and len(text) > self.col.max_length):
-            return None  # blank or too long: the parser applies the contract's rule
-        return text
+    def _one_by_one(self, cells: list[Any], report: Report) -> pa.Array:
+        out: list[str | None] = []
+        for index, cell in enumerate(cells):
+            value, refusal = self._parse(cell)
+            if refusal is not None:
+                report(index, cell, refusal)
+            out.append(value)
+        return pa.array(out, pa.string())
 
-    def _datetime(self, cell: str) -> str | None:
-        """`YYYY-MM-DD HH:MM:SS`, the export every ticket system makes, without a regex."""
-        if len(cell) != 19 or cell[10] != " " or cell[13] != ":" or cell[16] != ":":
-            return None
-        clock = cell[11:13] + cell[14:16] + cell[17:19]
-        if not (clock.isdigit() and clock[:2] <= "23" and clock[2:4] <= "59" and clock[4:] <= "59"):
-            return None
-        day = cell[:10]
-        valid = self.days.get(day)
-        if valid is None:
-            valid = self.days[day] = _is_iso_day(day)
-        return f"{day}T{cell[11:]}+08:00" if valid else None
+    def _by_distinct_value(self, array: pa.Array, report: Report) -> pa.Array:
+        encoded = array.dictionary_encode(null_encoding="encode")
+        distinct = encoded.dictionary.to_pylist()
+        parsed = [self._parse(value) for value in distinct]
+        refused = [k for k, (_, refusal) in enumerate(parsed) if refusal is not None]
+        if refused:
+            indices = encoded.indices.to_numpy(zero_copy_only=False)
+            for k in refused:
+                for index in np.flatnonzero(indices == k):
+                    report(int(index), distinct[k], parsed[k][1])
+        return pc.take(pa.array([value for value, _ in parsed], pa.string()), encoded.indices)
 
-    def _hashed(self, values: list[str | None]) -> list[str | None]:
-        hashes: dict[str, str | None] = {}
-        out = []
-        for value in values:
-            if value is None:
-                out.append(None)
-                continue
-            digest = hashes.get(value)
-            if digest is None:
-                digest = hashes[value] = self.hasher(value)
-            out.append(digest)
-        return out
+    def _patched(self, fast: pa.Array, slow: np.ndarray, cells: list[Any], report: Report) -> pa.Array:
+        """`fast` where the kernels vouch for the value, the parser's answer at `slow`."""
+        if not len(slow):
+            return fast
+        patch: list[str | None] = [None] * len(cells)
+        for index in slow.tolist():
+            value, refusal = self._parse(cells[index])
+            if refusal is not None:
+                report(index, cells[index], refusal)
+            patch[index] = value
+        mask = np.zeros(len(cells), dtype=bool)
+        mask[slow] = True
+        return pc.if_else(pa.array(mask), pa.array(patch, pa.string()), fast)
 
+    def _texts(self, array: pa.Array, cells: list[Any], report: Report) -> pa.Array:
+        trimmed = pc.utf8_trim_whitespace(array)
+        doubtful = pc.fill_null(pc.equal(trimmed, ""), True)  # blank: the contract's blank rule
+        if self.col.max_length:
+            doubtful = pc.or_(doubtful, pc.fill_null(pc.greater(pc.utf8_length(trimmed), self.col.max_length), False))
+        return self._patched(trimmed, np.flatnonzero(doubtful.to_numpy(zero_copy_only=False)), cells, report)
 
-def _is_iso_day(text: str) -> bool:
-    if not (text[4] == "-" and text[7] == "-" and (text[:4] + text[5:7] + text[8:]).isdigit()):
-        return False
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
+    def _datetimes(self, array: pa.Array, cells: list[Any], report: Report) -> pa.Array:
+        # strptime rolls 2025-02-30 over to 03-02, so a value is clean only if it survives a round trip.
+        parsed = pc.strptime(array, format=_DATETIME_FORMAT, unit="s", error_is_null=True)
+        round_trip = pc.equal(pc.strftime(parsed, format=_DATETIME_FORMAT), array)
+        shaped = pc.match_substring_regex(array, _CLEAN_DATETIME)
+        clean = pc.fill_null(pc.and_(shaped, round_trip), False)
+        fast = pc.binary_join_element_wise(
+            pc.utf8_replace_slice(array, start=10, stop=11, replacement="T"), "+08:00", ""
+        )
+        slow = np.flatnonzero(~clean.to_numpy(zero_copy_only=False))
+        return self._patched(fast, slow, cells, report)
+
+    def _hashed(self, values: pa.Array) -> pa.Array:
+        encoded = values.dictionary_encode()
+        hashes = [self.hasher(value) for value in encoded.dictionary.to_pylist()]
+        return pc.take(pa.array(hashes, pa.string()), encoded.indices)

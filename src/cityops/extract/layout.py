@@ -41,6 +41,7 @@ _FOOTER_PREFIXES = tuple(
     )
 )
 _SKIP_STARTS = {w[:1] for w in _TOTALS} | {w[:1] for w in _FOOTER_PREFIXES}  # first characters worth folding
+_SKIP_HEAD = re.compile(r"(?:^|\x00)\s*[" + re.escape("".join(sorted(_SKIP_STARTS))) + "]")
 _UNIT_CELL = re.compile(
     r"\(?(单位.*|吨|个|户|%|公里|千米|km|米|m|平方米|m2|㎡|公顷|根|小时|次|部|台|处|mg/l|元|万元)\)?"
 )
@@ -135,6 +136,13 @@ def _maybe_skippable(cell: Any) -> bool:
     return type(cell) is str and cell.strip()[:1] in _SKIP_STARTS
 
 
+def _maybe_skippable_any(cells: list[Any]) -> bool:
+    try:  # one C-level join and search per row: most rows are plain CSV text
+        return _SKIP_HEAD.search("\x00".join(cells)) is not None
+    except TypeError:  # numbers or dates from a workbook
+        return any(_maybe_skippable(cell) for cell in cells)
+
+
 def data_rows(rows: Iterator[Row], layout: Layout) -> Iterator[Row]:
     """Rows below the header that carry data (blank, totals, footer and units rows skipped)."""
     seen_data = False
@@ -144,7 +152,7 @@ def data_rows(rows: Iterator[Row], layout: Layout) -> Iterator[Row]:
         first = _first_cell(cells)
         if first is None:
             continue  # blank row
-        if _maybe_skippable(first) or any(_maybe_skippable(c) for c in cells[:3]):
+        if _maybe_skippable(first) or _maybe_skippable_any(cells[:3]):
             folded = fold(first)
             if any(c is not None and fold(c) in _TOTALS for c in cells[:3]) or folded.startswith("合计"):
                 continue  # totals row: the warehouse adds up for itself

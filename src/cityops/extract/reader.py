@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from cityops.contracts import Column, Contract
 from cityops.extract.columns import ColumnReader
 from cityops.extract.derive import DERIVATIONS
@@ -33,7 +35,7 @@ class Chunk:
     """A block of data rows, column by column (contract order), with their source row numbers."""
 
     numbers: list[int]
-    columns: list[list[str | None]]
+    columns: list[pa.Array]  # of stored text (string), one per contract column
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -98,6 +100,12 @@ def _blocks(rows: Iterator[tuple[int, list[Any]]], size: int) -> Iterator[list[t
         yield block
 
 
+def _transposed(block: list[tuple[int, list[Any]]], width: int) -> list[list[Any]]:
+    """The block's cells by column position (short rows padded with None), in C, not per cell."""
+    rows = [cells if len(cells) == width else (cells + [None] * width)[:width] for _, cells in block]
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+
+
 def canonical_chunks(
     extract: Extract, contract: Contract, log: ProblemLog, hasher: PersonalHasher | None = None
 ) -> Iterator[Chunk]:
@@ -109,15 +117,18 @@ def canonical_chunks(
         (names.index(col.name), DERIVATIONS[col.derive], [names.index(n) for n in col.derive_from])
         for col in contract.derived_columns
     ]
+    width = max(extract.layout.columns, default=-1) + 1
     for block in _blocks(data_rows(extract.rows, extract.layout), CHUNK_ROWS):
         numbers = [number for number, _ in block]
-        columns: list[list[Any]] = []
+        by_position = _transposed(block, width)
+        columns: list[pa.Array] = []
         for col, position, reader in readers:
             if col.derive or position is None:
                 # Derived below; a missing column was reported once, with the header.
-                columns.append([None if col.derive else parse_cell(None, col)[0]] * len(block))
+                filler = None if col.derive else parse_cell(None, col)[0]
+                columns.append(pa.nulls(len(block), pa.string()) if filler is None else pa.array([filler] * len(block)))
                 continue
-            cells = [cells[position] if position < len(cells) else None for _, cells in block]
+            cells = by_position[position]
 
             def report(
                 index: int, cell: Any, refusal: Refusal, col: Column = col, numbers: list[int] = numbers
@@ -126,5 +137,6 @@ def canonical_chunks(
 
             columns.append(reader.read(cells, report))
         for index, derivation, inputs in derived:
-            columns[index] = [derivation(*values) for values in zip(*(columns[i] for i in inputs), strict=True)]
+            values = zip(*(columns[i].to_pylist() for i in inputs), strict=True)
+            columns[index] = pa.array([derivation(*row) for row in values], pa.string())
         yield Chunk(numbers, columns)

@@ -50,7 +50,7 @@ def create_stage(conn: psycopg.Connection, contract: Contract, batch_id: str, so
 
 def _csv_block(chunk: Chunk) -> bytes:
     """A chunk as CSV for COPY, written by pyarrow: nulls unquoted (NULL), text quoted as needed."""
-    arrays = [pa.array(chunk.numbers, pa.int64()), *(pa.array(col, pa.string()) for col in chunk.columns)]
+    arrays = [pa.array(chunk.numbers, pa.int64()), *chunk.columns]
     table = pa.table(arrays, names=[f"c{i}" for i in range(len(arrays))])
     sink = pa.BufferOutputStream()
     pa_csv.write_csv(table, sink, pa_csv.WriteOptions(include_header=False))
