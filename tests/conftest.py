@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -19,7 +20,10 @@ from cityops.settings import Home
 
 ROOT = Path(__file__).resolve().parents[1]
 CITYOPS = Path(sys.executable).with_name("cityops")
-RESET = "drop schema if exists raw, audit, stage, staging, marts, reference cascade"
+RESET = (
+    "drop schema if exists raw, raw_batches, audit, stage, staging, intermediate, marts, marts__next, "
+    "reference, snapshots cascade"
+)
 
 
 @pytest.fixture(scope="session")
@@ -72,14 +76,13 @@ def cityops(*args: str, env: dict[str, str] | None = None, timeout: int = 600) -
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def local_postgres() -> str:
-    """The machine's PostgreSQL on 127.0.0.1:5432: a fresh database for this session."""
+    """The machine's PostgreSQL on 127.0.0.1:5432: a fresh database for this test."""
     admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    name = f"cityops_test_{os.getpid()}"
+    name = f"cityops_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     try:
         with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'drop database if exists "{name}"')
             conn.execute(f'create database "{name}"')
     except psycopg.OperationalError as exc:
         pytest.fail(f"the local PostgreSQL on 127.0.0.1:5432 is required for this test: {exc}")
