@@ -22,10 +22,9 @@ install: .venv/.synced
 run: install
 	@$(CITYOPS) warehouse start >/dev/null
 	@mkdir -p "$(CITYOPS_HOME)/landing"
-	@for period in $(SAMPLE_PERIODS); do \
-		cp -R extract/samples/$$period/. "$(CITYOPS_HOME)/landing/" && \
-		$(CITYOPS) run --period $$period --airflow || exit $$?; \
-	done
+	@for period in $(SAMPLE_PERIODS); do cp -R extract/samples/$$period/. "$(CITYOPS_HOME)/landing/"; done
+	@# One Airflow run closes the sample months in order, with one dbt build at the end.
+	$(CITYOPS) run --period $(firstword $(SAMPLE_PERIODS)) --to $(lastword $(SAMPLE_PERIODS)) --airflow
 
 lint: install
 	.venv/bin/ruff check src tests dags

@@ -54,16 +54,22 @@ def cityops_month_close():
         return files_waiting(periods)
 
     @task(retries=2, retry_delay=pendulum.duration(seconds=30))  # warehouse trouble; a rejection does not raise
-    def ingest(item: dict) -> dict:
-        from cityops.orchestrate.tasks import ingest_file
+    def ingest(item: dict) -> list[dict]:
+        from cityops.orchestrate.tasks import ingest_files
 
-        return ingest_file(item)
+        return ingest_files(item)
 
     @task(trigger_rule="none_failed")  # a month with nothing waiting still builds and reports
-    def loads_done(outcomes: list[dict] | None) -> list[dict]:
-        return list(outcomes or [])
+    def loads_done(outcomes: list[list[dict]] | None) -> list[dict]:
+        return [outcome for per_dataset in outcomes or [] for outcome in per_dataset]
 
-    @task
+    @task.short_circuit(ignore_downstream_trigger_rules=False)  # skip dbt, still report
+    def marts_out_of_date(outcomes: list[dict]) -> bool:
+        from cityops.monthly import marts_up_to_date
+
+        return not marts_up_to_date()
+
+    @task(trigger_rule="none_failed")  # also when the dbt group was skipped as up to date
     def report(periods: list[str], outcomes: list[dict], submissions: list[dict]) -> list[dict]:
         from cityops.orchestrate.tasks import write_month_summaries
 
@@ -74,8 +80,9 @@ def cityops_month_close():
     landed = find_landed_files(periods)
     submissions >> landed
     outcomes = loads_done(ingest.expand(item=landed))
+    stale = marts_out_of_date(outcomes)
     dbt = dbt_task_group()
-    outcomes >> dbt
+    stale >> dbt
     dbt >> report(periods, outcomes, submissions)
 
 

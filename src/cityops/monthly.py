@@ -94,21 +94,36 @@ def _build_state(home: Home) -> str:
     return digest.hexdigest()
 
 
+SKIPPED_BUILD = "dbt build: skipped, the marts are up to date (nothing loaded or changed since)"
+
+
+def _build_marker(home: Home) -> Path:
+    return home.root / "dbt" / "last_build"
+
+
+def marts_up_to_date(home: Home | None = None) -> bool:
+    """True when neither the batches nor the dbt project changed since the last good build."""
+    home = home or Home.from_env()
+    marker = _build_marker(home)
+    return marker.exists() and marker.read_text() == _build_state(home)
+
+
+def record_good_build(home: Home | None = None) -> None:
+    home = home or Home.from_env()
+    marker = _build_marker(home)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(_build_state(home))
+
+
 def build_marts(force: bool = False) -> dict[str, Any]:
     """Build the marts, unless nothing they are built from changed since the last build."""
     from cityops.transform.dbt import build, mart_row_counts
 
     home = Home.from_env()
-    marker = home.root / "dbt" / "last_build"
-    state = _build_state(home)
-    if not force and marker.exists() and marker.read_text() == state:
-        return {
-            "build": "dbt build: skipped, the marts are up to date (nothing loaded or changed since)",
-            "marts": mart_row_counts(home),
-        }
+    if not force and marts_up_to_date(home):
+        return {"build": SKIPPED_BUILD, "marts": mart_row_counts(home)}
     result = build(home=home)
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(state)
+    record_good_build(home)
     return {"build": result.summary(), "marts": result.mart_rows}
 
 

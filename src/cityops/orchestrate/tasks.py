@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 log = logging.getLogger("cityops.tasks")
-_KEEP = ("dataset", "period", "status", "rows", "batch_id", "file", "errors", "message")
+_KEEP = ("dataset", "period", "status", "rows", "batch_id", "file", "errors", "warnings", "message")
 
 
 def months(period: str | None, through: str | None, logical_date: dt.datetime | None) -> list[str]:
@@ -44,13 +44,24 @@ def check_calendar(periods: list[str]) -> list[dict[str, Any]]:
     return rows
 
 
-def files_waiting(periods: list[str]) -> list[dict[str, str]]:
-    """Every file in landing/ for the given months, as task arguments."""
+def files_waiting(periods: list[str]) -> list[dict[str, Any]]:
+    """The files in landing/ for the months, one task argument per dataset with its files
+    in month order: a month's rules compare it with the month before (cumulative lengths,
+    elevator stages), so one dataset's months must load in order, while datasets can run
+    side by side."""
     from cityops.monthly import landed_files
 
-    items = [{"dataset": d, "path": str(p), "period": period} for period in periods for d, p in landed_files(period)]
-    log.info("%d file(s) waiting in landing/ for %s", len(items), ", ".join(periods))
-    return items
+    by_dataset: dict[str, list[dict[str, str]]] = {}
+    for period in sorted(periods):
+        for dataset, path in landed_files(period):
+            by_dataset.setdefault(dataset, []).append({"dataset": dataset, "path": str(path), "period": period})
+    log.info("%d file(s) waiting in landing/ for %s", sum(map(len, by_dataset.values())), ", ".join(periods))
+    return [{"dataset": dataset, "files": files} for dataset, files in by_dataset.items()]
+
+
+def ingest_files(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """One dataset's waiting files, oldest month first."""
+    return [ingest_file(file) for file in item["files"]]
 
 
 def files_of_dataset(dataset: str) -> list[dict[str, str]]:
@@ -119,10 +130,14 @@ def mart_counts() -> dict[str, int]:
 
 def write_month_summaries(periods: list[str], outcomes: list[dict], submissions: list[dict]) -> list[dict]:
     """One summary per month under CITYOPS_HOME/runs (what `cityops run --airflow` prints)."""
-    from cityops.monthly import write_summary
+    from cityops.monthly import SKIPPED_BUILD, marts_up_to_date, record_good_build, write_summary
 
     counts = mart_counts()
-    built = {"build": f"dbt build through Airflow (Cosmos): {len(counts)} mart tables", "marts": counts}
+    built_now = not marts_up_to_date()  # the dbt group ran (and did not fail: else we would not run)
+    if built_now:
+        record_good_build()
+    summary = f"dbt build through Airflow (Cosmos): {len(counts)} mart tables" if built_now else SKIPPED_BUILD
+    built = {"build": summary, "marts": counts}
     summaries = []
     for period in periods:
         files = [o for o in outcomes if o.get("period") == period]

@@ -42,8 +42,9 @@ def print_month(summary: dict[str, Any]) -> None:
         mark = _MARKS.get(item["status"], "?")
         line = f"  {mark} {item['dataset']:<22} {item['status']:<10} {item.get('rows') or 0:>8} rows  {item['file']}"
         click.echo(line)
-        for error in item.get("errors", [])[:5]:
-            click.echo(f"      {error['message_zh']}\n      {error['message_en']}")
+        for label, problems in (("error", item.get("errors") or []), ("warning", item.get("warnings") or [])):
+            for problem in problems[:5]:
+                click.echo(f"      {label}: {problem['message_zh']}\n               {problem['message_en']}")
     if summary.get("build"):
         click.echo(f"\n{summary['build']}")
     if summary.get("marts"):
