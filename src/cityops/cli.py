@@ -462,3 +462,18 @@ def backfill(period: str, through: str, in_process: bool, as_json: bool) -> None
     `unchanged`, and the marts are rebuilt from the current batches.
     """
     _close_months(period, through, not in_process, as_json)
+
+
+@main.group()
+def quality() -> None:
+    """Data quality beyond the gate: GX Data Docs for reviewers."""
+
+
+@quality.command("docs")
+@click.option("--period", required=True, help="Reporting month, YYYY-MM: its current batches are validated.")
+def quality_docs(period: str) -> None:
+    """Build GX Data Docs of a month's current batches under CITYOPS_HOME/gx."""
+    from cityops.pipeline import parse_period
+    from cityops.validate.data_docs import build_data_docs
+
+    click.echo(str(build_data_docs(parse_period(period))))
