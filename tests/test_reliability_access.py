@@ -22,11 +22,9 @@ from tests.conftest import ROOT, cityops, query
 from tests.extracts import table, write
 
 
-def _water_file(tmp_path: Path) -> tuple[Path, str] | None:
-    try:
-        from tests.test_contract_rules import MAKERS, sheet, valid_rows
-    except ImportError:
-        return None
+def _water_file(tmp_path: Path) -> tuple[Path, str]:
+    from tests.test_contract_rules import MAKERS, sheet, valid_rows
+
     _, _, style = MAKERS["water_quality"]
     style = dict(style)
     suffix = style.pop("suffix")
@@ -53,8 +51,6 @@ def two_departments(wh, tmp_path):
     """garbage_sorting (区绿化市容局) and water_quality (区水务局) loaded, grants applied."""
     (tmp_path / "water").mkdir()
     water = _water_file(tmp_path / "water")
-    if water is None:
-        pytest.skip("the water_quality row maker is not present yet")
     assert ingest(write(tmp_path / "2025-03.xlsx", table()), "garbage_sorting", "2025-03").status == "loaded"
     assert ingest(water[0], "water_quality", "2025-03").status == "loaded"
     granted = cityops("warehouse", "grants", "--json")
@@ -134,10 +130,8 @@ def test_grants_are_idempotent_and_every_dataset_has_a_department(wh):
 
 @pytest.mark.slow
 def test_no_clear_phone_number_or_key_in_logs_or_reports_and_the_quarantine_is_private(wh, tmp_path):
-    try:
-        from tests.test_contract_rules import hotline, phone, sheet
-    except ImportError:
-        pytest.skip("hotline_cases contract and row maker not present yet")
+    from tests.test_contract_rules import hotline, phone, sheet
+
     key = "h9-distinctive-pii-key-0123456789"
     rows = [hotline(i) for i in range(12)]
     rows[3]["channel"] = "传真"  # one bad cell: the file is rejected, reports are written

@@ -278,10 +278,8 @@ def test_sql_in_a_street_cell_is_an_unknown_street_and_drops_nothing(wh, tmp_pat
 
 
 def test_sql_in_a_free_text_cell_is_stored_verbatim(wh, tmp_path):
-    try:
-        from tests.test_contract_rules import hotline, load
-    except ImportError:
-        pytest.skip("hotline_cases contract and row maker not present yet")
+    from tests.test_contract_rules import hotline, load
+
     rows = [hotline(i) for i in range(3)]
     rows[1]["description"] = INJECTION
     rows[2]["description"] = "Robert'); DROP TABLE audit.ingest_batches;-- 门口占道"
