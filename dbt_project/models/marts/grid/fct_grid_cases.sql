@@ -19,9 +19,7 @@ with
 
 cases as (
     select * from {{ ref('stg_grid_cases') }}
-    {% if is_incremental() -%}
-        where batch_id not in (select distinct loaded.batch_id from {{ this }} as loaded)
-    {%- endif %}
+    {{ unseen_batches() }}
 ),
 
 streets as (

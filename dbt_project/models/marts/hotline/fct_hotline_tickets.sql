@@ -20,9 +20,7 @@ with
 
 tickets as (
     select * from {{ ref('stg_hotline_cases') }}
-    {% if is_incremental() -%}
-        where batch_id not in (select distinct loaded.batch_id from {{ this }} as loaded)
-    {%- endif %}
+    {{ unseen_batches() }}
 ),
 
 streets as (
