@@ -14,7 +14,7 @@ help:
 	@echo "make bench  the performance measures of issue 8 (not part of make test; BENCH_ARGS='--repeat 5')"
 
 install: .venv/.synced
-.venv/.synced: pyproject.toml uv.lock
+.venv/.synced: pyproject.toml dev/pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	$(UV) sync --frozen --compile-bytecode
 	@touch $@
@@ -27,15 +27,15 @@ run: install
 	$(CITYOPS) run --period $(firstword $(SAMPLE_PERIODS)) --to $(lastword $(SAMPLE_PERIODS)) --airflow
 
 lint: install
-	.venv/bin/ruff check src tests dags
-	.venv/bin/ruff format --check src tests dags
+	.venv/bin/ruff check src dev tests dags
+	.venv/bin/ruff format --check src dev tests dags
 	$(CITYOPS) contracts sources
 
 test: lint
 	.venv/bin/pytest
 
 bench: install
-	.venv/bin/python -m cityops.bench $(BENCH_ARGS)
+	.venv/bin/python -m cityops_dev.bench $(BENCH_ARGS)
 
 clean:
 	-$(CITYOPS) warehouse stop

@@ -1,4 +1,4 @@
-"""The month close: check the submission calendar, ingest what waits, build the marts, report.
+"""The month close: ingest what waits, check the submission calendar, build the marts, report.
 
 Runs on the 1st for the month before; `period` (and `through`, for a range) re-run any
 month from the UI or from `cityops run --period P [--to Q] --airflow`. Every step is
@@ -42,12 +42,6 @@ def cityops_month_close():
         return months(params.get("period"), params.get("through"), context.get("logical_date"))
 
     @task
-    def check_calendar(periods: list[str]) -> list[dict]:
-        from cityops.orchestrate.tasks import check_calendar
-
-        return check_calendar(periods)
-
-    @task
     def find_landed_files(periods: list[str]) -> list[dict]:
         from cityops.orchestrate.tasks import files_waiting
 
@@ -63,9 +57,15 @@ def cityops_month_close():
     def loads_done(outcomes: list[list[dict]] | None) -> list[dict]:
         return [outcome for per_dataset in outcomes or [] for outcome in per_dataset]
 
+    @task
+    def check_calendar(periods: list[str], outcomes: list[dict]) -> list[dict]:
+        from cityops.orchestrate.tasks import check_calendar
+
+        return check_calendar(periods)  # after the loads: what the month's files became
+
     @task.short_circuit(ignore_downstream_trigger_rules=False)  # skip dbt, still report
     def marts_out_of_date(outcomes: list[dict]) -> bool:
-        from cityops.monthly import marts_up_to_date
+        from cityops.transform.freshness import marts_up_to_date
 
         return not marts_up_to_date()
 
@@ -76,10 +76,9 @@ def cityops_month_close():
         return write_month_summaries(periods, outcomes, submissions)
 
     periods = months()
-    submissions = check_calendar(periods)
     landed = find_landed_files(periods)
-    submissions >> landed
     outcomes = loads_done(ingest.expand(item=landed))
+    submissions = check_calendar(periods, outcomes)
     stale = marts_out_of_date(outcomes)
     dbt = dbt_task_group()
     stale >> dbt

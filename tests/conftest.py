@@ -1,29 +1,21 @@
 """Shared fixtures: a real embedded PostgreSQL per test session, a clean warehouse per test.
 
 Tests call the package in-process where they can (GX and dbt are imported once per
-session) and the `cityops` command where the interface itself is under test.
+session) and the `cityops` command where the interface itself is under test. The
+builders they share are in tests/fixtures/.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from cityops.settings import Home
-
-ROOT = Path(__file__).resolve().parents[1]
-CITYOPS = Path(sys.executable).with_name("cityops")
-RESET = (
-    "drop schema if exists raw, raw_batches, audit, stage, staging, intermediate, marts, marts__next, "
-    "reference, snapshots cascade"
-)
+from tests.fixtures.db import RESET
 
 
 @pytest.fixture(scope="session")
@@ -51,29 +43,6 @@ def wh(home: Home) -> Home:
     for folder in (home.landing, home.archive, home.quarantine):
         shutil.rmtree(folder, ignore_errors=True)
     return home.ensure()
-
-
-def query(home: Home, sql: str, *params) -> list[tuple]:
-    from cityops.load.warehouse import connect
-
-    with connect(home) as conn:
-        return conn.execute(sql, params or None).fetchall()
-
-
-def scalar(home: Home, sql: str, *params):
-    return query(home, sql, *params)[0][0]
-
-
-def cityops(*args: str, env: dict[str, str] | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run the real command line, as a user would."""
-    return subprocess.run(
-        [str(CITYOPS), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        cwd=ROOT,
-    )
 
 
 @pytest.fixture

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from cityops.contracts import ContractError, all_contracts, parse_contract
+from cityops.contracts import DERIVE_NAMES, all_contracts, parse_contract
+from cityops.errors import ContractError
+from cityops.extract.derive import DERIVATIONS
 from cityops.validate.history import CHECKS
+from tests.fixtures.commands import ROOT
 
 CONTRACTS = list(all_contracts().values())
 
@@ -27,20 +30,14 @@ def test_headers_keys_and_history_rules_are_consistent(contract):
         assert rule.rule in CHECKS, f"{contract.dataset}: unknown history rule {rule.rule}"
 
 
-def test_the_eleven_datasets_of_the_templates_are_there():
-    assert {c.dataset for c in CONTRACTS} == {
-        "garbage_sorting",
-        "hotline_cases",
-        "grid_cases",
-        "water_quality",
-        "river_chief_patrols",
-        "overhead_lines",
-        "housing_renovation",
-        "elevator_retrofit",
-        "illegal_construction",
-        "city_indicators",
-        "beautiful_blocks",
-    }
+def test_every_dataset_departments_are_given_a_template_for_has_its_contract():
+    """The blank templates in extract/templates/ are the datasets promised to the departments."""
+    promised = {path.stem for path in (ROOT / "extract" / "templates").glob("*.xlsx")}
+    assert promised == {c.dataset for c in CONTRACTS}
+
+
+def test_every_derivation_a_contract_may_name_is_implemented():
+    assert set(DERIVATIONS) == DERIVE_NAMES
 
 
 @pytest.mark.parametrize(
@@ -50,6 +47,13 @@ def test_the_eleven_datasets_of_the_templates_are_there():
         ({"columns": [{"name": "X Y", "header": "X", "type": "text"}]}, "snake_case"),
         ({"key": ["nope"]}, "not a column"),
         ({"surprise": 1}, "unknown keys"),
+        (
+            {"columns": [{"name": "a", "header": "A", "type": "text", "colour": "red"}]},
+            r"column 1: unknown keys \['colour'\]",
+        ),
+        ({"columns": [{"name": "a", "header": "A", "type": "int", "min": "low"}]}, "'min' must be a whole number"),
+        ({"columns": [{"name": "a", "header": "A", "type": "text", "derive": "magic"}]}, "derive 'magic'"),
+        ({"history": [{"column": "a"}]}, "history rule 1: every history rule needs 'rule'"),
     ],
 )
 def test_a_broken_contract_says_what_to_fix(change, message):

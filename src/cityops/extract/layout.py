@@ -14,8 +14,8 @@ from typing import Any
 
 from cityops.contracts import Contract
 from cityops.extract.sheets import Row
+from cityops.problems import Problem
 from cityops.textnorm import fold
-from cityops.validate.problems import Problem
 
 HEADER_SEARCH_ROWS = 30
 _UNIT = re.compile(r"\(([^()]*)\)$")

@@ -24,8 +24,8 @@ from cityops.extract.pii import PersonalHasher
 from cityops.extract.sheets import sheets
 from cityops.extract.sniff import FileKind, FileRefused, sniff
 from cityops.extract.values import Refusal, parse_cell
+from cityops.problems import Problem, ProblemLog
 from cityops.reference import official_streets, reference_values, registry_words
-from cityops.validate.problems import Problem, ProblemLog
 
 CHUNK_ROWS = 20_000
 

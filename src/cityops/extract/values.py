@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from cityops.contracts import Column
+from cityops.periods import SHANGHAI
 from cityops.reference import DISTRICT, reference_lookup, street_lookup
 from cityops.textnorm import fold, tidy
 
@@ -37,7 +38,6 @@ _DATE_TIME_SPLIT = re.compile(r"\s+|(?<=\d)t(?=\d)")
 _TIME = re.compile(r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?")
 _NUMERIC_TYPE = re.compile(r"numeric\((\d+),\s*(\d+)\)")
 _BIGINT = (-(2**63), 2**63 - 1)
-SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
 
 
 @dataclass(frozen=True)

@@ -17,22 +17,15 @@ import re
 import subprocess
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
+from cityops import locks
+from cityops.errors import BackupFailed, BackupUnusable
 from cityops.load import warehouse
 from cityops.settings import Home
 
 # The schemas the project writes; a restore drops them (when present) before recreating them.
 MANAGED_SCHEMAS = ("raw", "audit", "stage", "staging", "intermediate", "marts", "snapshots", "reference")
 _SCHEMA_ENTRY = re.compile(r"^\d+; \d+ \d+ SCHEMA - (\S+) ")
-
-
-class BackupFailed(RuntimeError):
-    """pg_dump or pg_restore failed; the message carries their first error line."""
-
-
-class BackupUnusable(BackupFailed):
-    """The file given to restore is not a warehouse backup."""
 
 
 def client(program: str) -> Path:
@@ -47,14 +40,11 @@ def client(program: str) -> Path:
 
 
 def _connection(home: Home) -> tuple[str, dict[str, str]]:
-    """A libpq URL without its password (which goes into PGPASSWORD, not onto a command line)."""
-    parts = urlparse(warehouse.libpq_url(warehouse.url(home)))
-    env = {**os.environ}
-    if parts.password:
-        env["PGPASSWORD"] = parts.password
-        netloc = parts.netloc.replace(f":{parts.password}@", "@")
-        parts = parts._replace(netloc=netloc)
-    return urlunparse(parts), env
+    """A libpq connection string without the password (which goes into PGPASSWORD, not onto a command line)."""
+    target = warehouse.url(home)
+    password = warehouse.connection_parts(target)["password"]
+    env = {**os.environ, **({"PGPASSWORD": password} if password else {})}
+    return warehouse.conninfo(target, with_password=False), env
 
 
 def _first_error(stderr: str) -> str:
@@ -102,7 +92,7 @@ def backup_schemas(path: Path) -> list[str]:
 
 def restore(path: Path, home: Home | None = None) -> list[str]:
     """Replace the warehouse's schemas with those in the backup `path`, atomically; the schemas."""
-    from cityops.load.access import ensure_roles
+    from cityops.load.roles import ensure_roles
 
     home = home or Home.from_env()
     path = Path(path)
@@ -113,9 +103,7 @@ def restore(path: Path, home: Home | None = None) -> list[str]:
         ensure_roles(conn)  # roles live outside the database; grants and policies name them
         present = {r[0] for r in conn.execute("select nspname from pg_namespace")}
     drop = sorted((set(MANAGED_SCHEMAS) & present) | (set(schemas) - {"public"}))
-    prelude = "select pg_advisory_xact_lock(727001);" + "".join(
-        f'drop schema if exists "{name}" cascade;' for name in drop
-    )
+    prelude = locks.SCHEMA_DDL_SQL + "".join(f'drop schema if exists "{name}" cascade;' for name in drop)
     target, env = _connection(home)
     script = subprocess.Popen(
         [str(client("pg_restore")), "--clean", "--if-exists", "--no-owner", "--file", "-", str(path)],

@@ -15,18 +15,16 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from cityops import locks
 from cityops.contracts import Contract
-from cityops.load.faults import checkpoint
+from cityops.load.checkpoints import reached
+from cityops.load.stage import stage_name
 
 
 @dataclass(frozen=True)
 class CurrentBatch:
     batch_id: str
     file_sha256: str
-
-
-def lock_key(dataset: str, period: dt.date) -> str:
-    return f"cityops:{dataset}:{period.isoformat()}"
 
 
 def current_batch(conn: psycopg.Connection, dataset: str, period: dt.date) -> CurrentBatch | None:
@@ -39,20 +37,29 @@ def current_batch(conn: psycopg.Connection, dataset: str, period: dt.date) -> Cu
 
 
 def record_received(
-    conn: psycopg.Connection, batch_id: str, dataset: str, period: dt.date, sha256: str, source_file: str
+    conn: psycopg.Connection,
+    batch_id: str,
+    dataset: str,
+    period: dt.date,
+    sha256: str,
+    source_file: str,
+    landed_at: dt.datetime | None = None,
 ) -> None:
     """The first trace of a file, committed at once so a crash later still shows it.
+
+    `landed_at`: when a file picked up from landing/ was put there (the submission calendar
+    judges lateness by it), None for a file handed over directly.
 
     The session holds an advisory lock on the batch while it works: a later load that can
     take the lock knows this one died, and closes its audit row (see recover_interrupted).
     """
     with conn.transaction():
         conn.execute(
-            "insert into audit.ingest_batches (batch_id, dataset, period, status, file_sha256, source_file) "
-            "values (%s, %s, %s, 'received', %s, %s)",
-            (batch_id, dataset, period, sha256, source_file),
+            "insert into audit.ingest_batches (batch_id, dataset, period, status, file_sha256, source_file, "
+            "landed_at) values (%s, %s, %s, 'received', %s, %s, %s)",
+            (batch_id, dataset, period, sha256, source_file, landed_at),
         )
-    conn.execute("select pg_advisory_lock(hashtextextended(%s, 1))", (batch_id,))
+    locks.lock_batch(conn, batch_id)
 
 
 def recover_interrupted(conn: psycopg.Connection, dataset: str) -> list[str]:
@@ -62,13 +69,9 @@ def recover_interrupted(conn: psycopg.Connection, dataset: str) -> list[str]:
         "select batch_id::text from audit.ingest_batches where dataset = %s and status = 'received'", (dataset,)
     ).fetchall()
     for (batch_id,) in rows:
-        if not conn.execute("select pg_try_advisory_lock(hashtextextended(%s, 1))", (batch_id,)).fetchone()[0]:
+        if not locks.try_lock_batch(conn, batch_id):
             continue  # still being worked on by a live process
-        conn.execute(
-            sql.SQL("drop table if exists {}").format(
-                sql.Identifier("stage", f"{dataset}__{batch_id.replace('-', '')}")
-            )
-        )
+        conn.execute(sql.SQL("drop table if exists {}").format(sql.Identifier("stage", stage_name(dataset, batch_id))))
         conn.execute(
             "update audit.ingest_batches set status = 'failed', decided_at = now(), message = %s "
             "where batch_id = %s and status = 'received'",
@@ -77,7 +80,7 @@ def recover_interrupted(conn: psycopg.Connection, dataset: str) -> list[str]:
                 batch_id,
             ),
         )
-        conn.execute("select pg_advisory_unlock(hashtextextended(%s, 1))", (batch_id,))
+        locks.unlock_batch(conn, batch_id)
         closed.append(batch_id)
     return closed
 
@@ -112,9 +115,17 @@ def record_outcome(
         )
 
 
-def set_stored_file(conn: psycopg.Connection, batch_id: str, stored_file: str) -> None:
+def set_stored_file(
+    conn: psycopg.Connection, batch_id: str, stored_file: str, report_folder: str | None = None
+) -> None:
+    """Where a loaded file was kept, and (when it drew warnings) the folder of its reports."""
     with conn.transaction():
-        conn.execute("update audit.ingest_batches set stored_file = %s where batch_id = %s", (stored_file, batch_id))
+        conn.execute(
+            "update audit.ingest_batches set stored_file = %s, report = case when %s::text is null then report "
+            "else coalesce(report, '{}'::jsonb) || jsonb_build_object('report_folder', %s::text) end "
+            "where batch_id = %s",
+            (stored_file, report_folder, report_folder, batch_id),
+        )
 
 
 def publish(
@@ -130,7 +141,7 @@ def publish(
 ) -> tuple[str, int]:
     """Attach the staged batch to raw and make it current: ('loaded' | 'unchanged', rows)."""
     with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock_key(contract.dataset, period),))
+        locks.lock_month(conn, contract.dataset, period)
         previous = current_batch(conn, contract.dataset, period)
         if previous and previous.file_sha256 == sha256:
             # Another process loaded the very same file while we were checking it.
@@ -150,7 +161,7 @@ def publish(
                 sql.Literal(batch_id),
             )
         )
-        checkpoint("publish")  # attached, not yet committed: a crash here must leave raw as it was
+        reached("publish")  # attached, not yet committed: a crash here must leave raw as it was
         if previous:
             conn.execute(
                 "update audit.ingest_batches set status = 'superseded', superseded_by = %s where batch_id = %s",

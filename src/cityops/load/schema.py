@@ -9,7 +9,9 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from cityops import locks
 from cityops.contracts import Contract
+from cityops.load.row_security import ensure_row_security
 
 BATCH_STATUSES = ("received", "current", "superseded", "rejected", "unchanged", "failed")
 
@@ -53,6 +55,8 @@ create table if not exists audit.validation_results (
 create index if not exists validation_results_batch on audit.validation_results (batch_id);
 -- The department that sent the file, so BI can chart quality by department without the contracts.
 alter table audit.validation_results add column if not exists department text;
+-- When a file taken from landing/ was put there: the department sent it then, not when it was picked up.
+alter table audit.ingest_batches add column if not exists landed_at timestamptz;
 comment on table audit.ingest_batches is
     '每个上报文件一行：批次、状态（current/superseded/rejected…）、文件哈希 | One row per file received';
 comment on table audit.validation_results is
@@ -66,7 +70,7 @@ def column_defs(contract: Contract) -> list[sql.Composable]:
 
 def ensure_audit(conn: psycopg.Connection) -> None:
     # Concurrent first loads race on CREATE ... IF NOT EXISTS; a lock makes them queue.
-    conn.execute("select pg_advisory_xact_lock(727001)")
+    locks.lock_schema(conn)
     conn.execute(AUDIT_DDL)
 
 
@@ -83,7 +87,7 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
     """raw.<dataset>: partitioned by batch, so publishing a batch attaches its staged table
     (no copy of the rows) and a batch is, physically, one table in `raw_batches`."""
     table = sql.Identifier("raw", contract.dataset)
-    conn.execute("select pg_advisory_xact_lock(727001)")
+    locks.lock_schema(conn)
     conn.execute("create schema if not exists raw_batches")
     legacy = None
     if _relkind(conn, "raw", contract.dataset) == "r":  # a plain raw table of an earlier version
@@ -114,9 +118,7 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
 
 
 def ensure_schema(conn: psycopg.Connection, contract: Contract) -> None:
-    from cityops.load.access import ensure_row_security
-
     with conn.transaction():
         ensure_audit(conn)
         ensure_raw_table(conn, contract)
-        ensure_row_security(conn, contract)  # departments see only their own rows (load/access.py)
+        ensure_row_security(conn, contract)  # departments see only their own rows

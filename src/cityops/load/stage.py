@@ -15,11 +15,16 @@ from psycopg import sql
 
 from cityops.contracts import Contract
 from cityops.extract.reader import Chunk
-from cityops.load.faults import checkpoint
+from cityops.load.checkpoints import reached
+
+
+def stage_name(dataset: str, batch_id: str) -> str:
+    """The batch's table name: in `stage` while it is checked, in `raw_batches` once published."""
+    return f"{dataset}__{batch_id.replace('-', '')}"
 
 
 def stage_table(contract: Contract, batch_id: str) -> sql.Identifier:
-    return sql.Identifier("stage", f"{contract.dataset}__{batch_id.replace('-', '')}")
+    return sql.Identifier("stage", stage_name(contract.dataset, batch_id))
 
 
 def create_stage(conn: psycopg.Connection, contract: Contract, batch_id: str, source_file: str) -> sql.Identifier:
@@ -67,7 +72,7 @@ def copy_rows(conn: psycopg.Connection, table: sql.Identifier, contract: Contrac
             if chunk:
                 copy.write(_csv_block(chunk))
             staged += len(chunk)
-            checkpoint("copy")
+            reached("copy")
     return staged
 
 

@@ -11,21 +11,17 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
+from typing import Any
 
 import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+from sqlalchemy.engine import make_url
 
+from cityops.errors import WarehouseFailed, WarehouseUnavailable
 from cityops.settings import Home
 
 DATABASE = "cityops"
-
-
-class WarehouseUnavailable(RuntimeError):
-    """The warehouse cannot be reached; the message says what to do."""
-
-
-class WarehouseFailed(WarehouseUnavailable):
-    """The warehouse went away (or ran out of room) in the middle of the work."""
 
 
 _LOST = (
@@ -137,21 +133,38 @@ def embedded_url(home: Home) -> str:
 
 
 def sqlalchemy_url(url: str) -> str:
-    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
+    """Any PostgreSQL URL as SQLAlchemy with psycopg 3 wants it (`postgresql+psycopg://`)."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgresql", "postgres", "postgresql+psycopg2"}:
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return url
 
 
-def libpq_url(url: str) -> str:
-    return "postgresql://" + url.split("://", 1)[1]
+def connection_parts(url: str) -> dict[str, Any]:
+    """host (a host name, or the socket folder of the embedded server), port, user, password, dbname."""
+    parsed = make_url(url)
+    query = dict(parsed.query)
+    return {
+        "host": query.pop("host", None) or parsed.host,
+        "port": parsed.port or query.pop("port", None),
+        "user": parsed.username,
+        "password": parsed.password,
+        "dbname": parsed.database,
+        **query,
+    }
+
+
+def conninfo(url: str, *, with_password: bool = True) -> str:
+    """The URL as a libpq connection string (`host=… dbname=…`), for psycopg and the pg_* programs."""
+    parts = connection_parts(url)
+    if not with_password:
+        parts.pop("password")
+    return make_conninfo(**{key: value for key, value in parts.items() if value not in (None, "")})
 
 
 def redact(url: str) -> str:
-    parts = urlparse(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@")
-    return url
+    """The URL with its password as ***, fit for a log line or a summary."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def url(home: Home | None = None) -> str:
@@ -160,17 +173,17 @@ def url(home: Home | None = None) -> str:
 
 
 def _ensure_database(home: Home) -> None:
-    admin = f"postgresql://postgres@/postgres?host={_socket_dir(home)}"
+    admin = make_conninfo(host=_socket_dir(home), user="postgres", dbname="postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         if not conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone():
-            conn.execute(f'create database "{DATABASE}"')
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(DATABASE)))
 
 
 @contextmanager
 def connect(home: Home | None = None, *, autocommit: bool = True) -> Iterator[psycopg.Connection]:
-    target = libpq_url(url(home))
+    target = url(home)
     try:
-        conn = psycopg.connect(target, autocommit=autocommit, connect_timeout=10, application_name="cityops")
+        conn = psycopg.connect(conninfo(target), autocommit=autocommit, connect_timeout=10, application_name="cityops")
     except psycopg.OperationalError as exc:
         raise WarehouseUnavailable(
             f"Cannot reach the warehouse at {redact(target)}: {str(exc).strip()}. "
@@ -185,13 +198,11 @@ def connect(home: Home | None = None, *, autocommit: bool = True) -> Iterator[ps
 
 def dbt_connection(home: Home | None = None) -> dict[str, str]:
     """host/port/user/password/dbname for dbt's profile (host may be a socket folder)."""
-    parts = urlparse(url(home))
-    query = parse_qs(parts.query)
-    host = query.get("host", [parts.hostname or "localhost"])[0]
+    parts = connection_parts(url(home))
     return {
-        "host": host,
-        "port": str(parts.port or query.get("port", ["5432"])[0]),
-        "user": unquote(parts.username or "postgres"),
-        "password": unquote(parts.password or ""),
-        "dbname": (parts.path or "/postgres").lstrip("/") or "postgres",
+        "host": parts["host"] or "localhost",
+        "port": str(parts["port"] or 5432),
+        "user": parts["user"] or "postgres",
+        "password": parts["password"] or "",
+        "dbname": parts["dbname"] or "postgres",
     }

@@ -13,12 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cityops import periods
+from cityops.errors import AirflowRunFailed
 from cityops.orchestrate.naming import LANDING_CONN_ID, MONTH_CLOSE_DAG_ID
+from cityops.report.month import read_summary, summary_path
 from cityops.settings import PROJECT_ROOT, Home
-
-
-class AirflowRunFailed(RuntimeError):
-    """The DAG run failed; the message points at the task logs."""
 
 
 def airflow_env(home: Home) -> dict[str, str]:
@@ -95,23 +94,21 @@ def run_months(period: str, through: str | None = None, home: Home | None = None
     One run, one dbt build for the whole range; re-running is harmless: a file already
     loaded is `unchanged`, and the marts are rebuilt from the current batches.
     """
-    from cityops.monthly import summary_path
     from cityops.orchestrate.manifest import ensure_manifest
     from cityops.orchestrate.tasks import months
-    from cityops.pipeline import parse_period
 
     home = home or Home.from_env()
-    periods = months(period, through, None)
-    for each in periods:
+    closing = months(period, through, None)
+    for each in closing:
         summary_path(each, home).unlink(missing_ok=True)
     ensure_manifest()  # the DAG renders dbt from it; re-parsed only when dbt_project/ changed
-    # The close of a month runs in the next one; the date only names the run.
-    last = parse_period(periods[-1])
-    next_month = f"{last.year + last.month // 12}-{last.month % 12 + 1:02d}-10"
-    run_dag(MONTH_CLOSE_DAG_ID, {"period": periods[0], "through": periods[-1]}, next_month, home)
-    missing = [each for each in periods if not summary_path(each, home).exists()]
+    # The close of a month runs in the next one, by its due date; the date only names the run.
+    run_date = periods.due_on(periods.parse_period(closing[-1])).isoformat()
+    run_dag(MONTH_CLOSE_DAG_ID, {"period": closing[0], "through": closing[-1]}, run_date, home)
+    summaries = {each: read_summary(each, home) for each in closing}
+    missing = [each for each, summary in summaries.items() if summary is None]
     if missing:
         raise AirflowRunFailed(
             f"the DAG run for {', '.join(missing)} did not finish; see the task logs under {home.logs / 'airflow'}"
         )
-    return [json.loads(summary_path(each, home).read_text(encoding="utf-8")) for each in periods]
+    return list(summaries.values())

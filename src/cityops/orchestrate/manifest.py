@@ -14,15 +14,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from cityops.errors import ManifestFailed
 from cityops.settings import dbt_project_dir
 
 log = logging.getLogger("cityops.manifest")
 # Parsing reads the profile but never connects: a placeholder host lets it run anywhere.
 _PARSE_ENV = {"CITYOPS_DB_HOST": "localhost", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-
-
-class ManifestFailed(RuntimeError):
-    """dbt could not parse the project; the message carries dbt's own words."""
 
 
 def manifest_path() -> Path:

@@ -6,6 +6,8 @@ nothing else spells them, so a DAG id and the Asset it updates can never drift a
 
 from __future__ import annotations
 
+from cityops.periods import FILE_GLOB
+
 MONTH_CLOSE_DAG_ID = "cityops_month_close"
 TRANSFORM_DAG_ID = "cityops_transform"
 # The FileSensor's connection: a `fs` connection whose path is CITYOPS_HOME/landing.
@@ -35,5 +37,5 @@ def raw_asset(dataset: str):
 
 
 def landing_pattern(dataset: str) -> str:
-    """The glob (relative to the landing connection) of files named with their month."""
-    return f"{dataset}/[0-9][0-9][0-9][0-9]-[0-9][0-9]*"
+    """The glob (relative to the landing connection) of files named with their month (cityops.periods)."""
+    return f"{dataset}/{FILE_GLOB}"

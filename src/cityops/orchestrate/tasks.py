@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Any
+
+from cityops import periods
+from cityops.errors import UsageError
+from cityops.report.calendar import TO_CHASE
+from cityops.settings import Home
 
 log = logging.getLogger("cityops.tasks")
 _KEEP = ("dataset", "period", "status", "rows", "batch_id", "file", "errors", "warnings", "message")
@@ -19,44 +25,44 @@ _KEEP = ("dataset", "period", "status", "rows", "batch_id", "file", "errors", "w
 
 def months(period: str | None, through: str | None, logical_date: dt.datetime | None) -> list[str]:
     """The months a close run covers: `period` (to `through`), else the month before the run."""
-    from cityops.pipeline import UsageError, parse_period
-
     if not period:
         if logical_date is None:
             raise UsageError("give the month to close as the `period` param (YYYY-MM)")
-        first = logical_date.date().replace(day=1) - dt.timedelta(days=1)
-        period = first.strftime("%Y-%m")
-    start, end = parse_period(period), parse_period(through or period)
+        period = periods.period_text(periods.previous_month(logical_date.date()))
+    start, end = periods.parse_period(period), periods.parse_period(through or period)
     if end < start:
         raise UsageError(f"`through` ({through}) is before `period` ({period})")
-    found = []
-    while start <= end:
-        found.append(start.strftime("%Y-%m"))
-        start = (start + dt.timedelta(days=32)).replace(day=1)
-    return found
+    return [periods.period_text(month) for month in periods.months_between(start, end)]
 
 
-def check_calendar(periods: list[str]) -> list[dict[str, Any]]:
-    from cityops.orchestrate.submissions import check_month, log_report
+def check_calendar(months: list[str]) -> list[dict[str, Any]]:
+    """The submission calendar of the months, after their files were loaded; logged for the engineer."""
+    from cityops.load.warehouse import connect
+    from cityops.report.calendar import log_calendar, month_calendar
 
-    rows = [row for period in periods for row in check_month(period)]
-    log_report(rows)
-    return rows
+    with connect() as conn:
+        rows = [row for month in months for row in month_calendar(conn, periods.parse_period(month))]
+    log_calendar(rows)
+    return [row.to_json() for row in rows]
 
 
-def files_waiting(periods: list[str]) -> list[dict[str, Any]]:
+def files_waiting(months: list[str]) -> list[dict[str, Any]]:
     """The files in landing/ for the months, one task argument per dataset with its files
     in month order: a month's rules compare it with the month before (cumulative lengths,
     elevator stages), so one dataset's months must load in order, while datasets can run
     side by side."""
-    from cityops.monthly import landed_files
+    from cityops.extract.landing import waiting_for
 
-    by_dataset: dict[str, list[dict[str, str]]] = {}
-    for period in sorted(periods):
-        for dataset, path in landed_files(period):
-            by_dataset.setdefault(dataset, []).append({"dataset": dataset, "path": str(path), "period": period})
-    log.info("%d file(s) waiting in landing/ for %s", sum(map(len, by_dataset.values())), ", ".join(periods))
-    return [{"dataset": dataset, "files": files} for dataset, files in by_dataset.items()]
+    found = waiting_for(months)
+    items = [
+        {
+            "dataset": dataset,
+            "files": [{"dataset": dataset, "path": str(path), "period": period} for period, path in files],
+        }
+        for dataset, files in found.items()
+    ]
+    log.info("%d file(s) waiting in landing/ for %s", sum(len(i["files"]) for i in items), ", ".join(months))
+    return items
 
 
 def ingest_files(item: dict[str, Any]) -> list[dict[str, Any]]:
@@ -66,11 +72,20 @@ def ingest_files(item: dict[str, Any]) -> list[dict[str, Any]]:
 
 def files_of_dataset(dataset: str) -> list[dict[str, str]]:
     """Every file waiting in landing/<dataset>/, whatever its month."""
-    from cityops.monthly import waiting_in_landing
+    from cityops.extract.landing import waiting
 
-    items = [{"dataset": dataset, "path": str(p), "period": period} for period, p in waiting_in_landing(dataset)]
+    items = [{"dataset": dataset, "path": str(p), "period": period} for period, p in waiting(dataset)]
     log.info("%d file(s) waiting in landing/%s/", len(items), dataset)
     return items
+
+
+def ingest_one(dataset: str, path: Path | str, period: str) -> dict[str, Any]:
+    """`cityops ingest` on one landed file; its outcome as JSON, with the file's name."""
+    from cityops.ingest import ingest
+
+    outcome = ingest(Path(path), dataset, period)
+    log.info("%s %s: %s (%d rows) %s", dataset, period, outcome.status, outcome.rows, Path(path).name)
+    return {**outcome.to_json(), "file": Path(path).name}
 
 
 def ingest_file(item: dict[str, str], *, strict: bool = False) -> dict[str, Any]:
@@ -81,9 +96,6 @@ def ingest_file(item: dict[str, str], *, strict: bool = False) -> dict[str, Any]
     Not strict (the month close): both are reported in the month's summary instead.
     """
     from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
-
-    from cityops.monthly import ingest_one
-    from cityops.pipeline import UsageError
 
     dataset, path, period = item["dataset"], item["path"], item["period"]
     try:
@@ -119,7 +131,6 @@ def ingest_file(item: dict[str, str], *, strict: bool = False) -> dict[str, Any]
 
 
 def mart_counts() -> dict[str, int]:
-    from cityops.settings import Home
     from cityops.transform.dbt import mart_row_counts
 
     counts = mart_row_counts(Home.from_env())
@@ -128,9 +139,10 @@ def mart_counts() -> dict[str, int]:
     return counts
 
 
-def write_month_summaries(periods: list[str], outcomes: list[dict], submissions: list[dict]) -> list[dict]:
+def write_month_summaries(months: list[str], outcomes: list[dict], submissions: list[dict]) -> list[dict]:
     """One summary per month under CITYOPS_HOME/runs (what `cityops run --airflow` prints)."""
-    from cityops.monthly import SKIPPED_BUILD, marts_up_to_date, record_good_build, write_summary
+    from cityops.report.month import write_summary
+    from cityops.transform.freshness import SKIPPED_BUILD, marts_up_to_date, record_good_build
 
     counts = mart_counts()
     built_now = not marts_up_to_date()  # the dbt group ran (and did not fail: else we would not run)
@@ -139,14 +151,28 @@ def write_month_summaries(periods: list[str], outcomes: list[dict], submissions:
     summary = f"dbt build through Airflow (Cosmos): {len(counts)} mart tables" if built_now else SKIPPED_BUILD
     built = {"build": summary, "marts": counts}
     summaries = []
-    for period in periods:
-        files = [o for o in outcomes if o.get("period") == period]
-        rows = [r for r in submissions if r["period"] == period]
-        summaries.append(write_summary(period, files, built, rows))
+    for month in months:
+        files, rows = _of(month, outcomes), _of(month, submissions)
+        summaries.append(write_summary(month, files, built, rows))
         log.info(
-            "%s closed: %d file(s) ingested, %d extract(s) late or missing",
-            period,
+            "%s closed: %d file(s) ingested, %d extract(s) to chase",
+            month,
             len(files),
-            sum(r["status"] in {"late", "missing", "rejected"} for r in rows),
+            sum(r["state"] in TO_CHASE for r in rows),
         )
     return [{"period": s["period"], "files": len(s["files"])} for s in summaries]
+
+
+def close_months(months: list[str]) -> list[dict[str, Any]]:
+    """The month close in this process (`cityops run` without --airflow): the DAG's steps, in order."""
+    from cityops.report.month import write_summary
+    from cityops.transform.freshness import build_marts
+
+    outcomes = [ingest_one(**file) for item in files_waiting(months) for file in item["files"]]
+    built = build_marts()
+    submissions = check_calendar(months)
+    return [write_summary(month, _of(month, outcomes), built, _of(month, submissions)) for month in months]
+
+
+def _of(month: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [item for item in items if item["period"] == month]

@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cityops.outcomes import Outcome
+
 if TYPE_CHECKING:
-    from cityops.pipeline import Outcome
+    from cityops.report.calendar import Submission
 
 _MARKS = {"loaded": "✓", "unchanged": "=", "valid": "✓", "rejected": "✗", "failed": "!"}
 
@@ -54,3 +56,23 @@ def print_month(summary: dict[str, Any]) -> None:
     click.echo(
         f"\nQuery it: psql \"$(.venv/bin/cityops warehouse url | sed 's/+psycopg//')\"  (URL: {summary.get('url')})"
     )
+
+
+def print_calendar(period: str, rows: list[Submission]) -> None:
+    """`cityops status`: the month's submissions by department, in both languages."""
+    from cityops.report.calendar import STATE_WORDS
+
+    due = next((r.due_on for r in rows if r.due_on), None)
+    click.echo(f"Submissions for {period}" + (f" (due by {due}, Asia/Shanghai):" if due else ":"))
+    department = None
+    for r in rows:
+        if r.department != department:
+            department = r.department
+            click.echo(f"\n{department}")
+        latest = f"{r.latest_status} at {r.last_received_at}" if r.latest_status else "nothing received"
+        if r.latest_errors:
+            latest += f", {r.latest_errors} errors"
+        if r.latest_warnings:
+            latest += f", {r.latest_warnings} warnings"
+        word = " ".join(STATE_WORDS.get(r.state, (r.state,)))
+        click.echo(f"  {r.dataset:<24} {word:<30} {r.files:>2} files  latest: {latest}")

@@ -27,8 +27,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from cityops.contracts import Contract
 from cityops.extract.layout import HEADER_SEARCH_ROWS, Layout, find_layout
+from cityops.problems import Problem, ProblemLog
 from cityops.report.cellsafe import put
-from cityops.validate.problems import Problem, ProblemLog
 
 log = logging.getLogger("cityops.report")
 MAX_ROWS = int(os.environ.get("CITYOPS_MARKED_MAX_ROWS", "200000"))

@@ -2,19 +2,20 @@
 
 One notice, three occasions: a file sent back (rejected), a file loaded with warnings,
 and a department's dry run (`cityops validate`). It is written as Markdown and as a
-self-contained HTML page (for a clerk who opens it from a shared folder or an e-mail).
+self-contained HTML page (for a clerk who opens it from a shared folder or an e-mail),
+from the templates report/templates/notice.md and notice.html.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cityops.contracts import get_contract
+from cityops.outcomes import Outcome
+from cityops.report.pages import render
 
 if TYPE_CHECKING:
-    from cityops.pipeline import Outcome
     from cityops.report.marked import MarkedCopy
 
 TITLES = {
@@ -119,64 +120,18 @@ def build_notice(
     )
 
 
-def _md(text: object) -> str:
-    return "" if text is None else str(text).replace("|", "\\|").replace("\n", " ")
+SUMMARY_HEAD = ["级别 Severity", "规则 Rule", "列 Column", "数量 Count"]
+PROBLEM_HEAD = ["行 Row", "列 Column", "值 Value", "说明", "Explanation"]
+
+
+def _render(template: str, outcome: Outcome, file_name: str, **options) -> str:
+    notice = build_notice(outcome, file_name, **options)
+    return render(template, notice=notice, summary_head=SUMMARY_HEAD, problem_head=PROBLEM_HEAD)
 
 
 def markdown_report(outcome: Outcome, file_name: str, **options) -> str:
-    notice = build_notice(outcome, file_name, **options)
-    lines = [f"# {notice.title}", ""]
-    lines += [f"- {label}: {_md(value)}" for label, value in notice.facts]
-    lines += ["", *[line for text in notice.intro for line in (text, "")]]
-    if notice.summary:
-        lines += [
-            "## 问题汇总 / Summary",
-            "",
-            "| 级别 Severity | 规则 Rule | 列 Column | 数量 Count |",
-            "|---|---|---|---|",
-        ]
-        lines += ["| " + " | ".join(map(_md, row)) + " |" for row in notice.summary]
-    for title, rows in notice.sections:
-        lines += [
-            "",
-            f"## {title}",
-            "",
-            "| 行 Row | 列 Column | 值 Value | 说明 | Explanation |",
-            "|---|---|---|---|---|",
-        ]
-        lines += ["| " + " | ".join(map(_md, row)) + " |" for row in rows]
-    if notice.footer:
-        lines += ["", *notice.footer]
-    return "\n".join(lines) + "\n"
+    return _render("notice.md", outcome, file_name, **options)
 
 
 def html_report(outcome: Outcome, file_name: str, **options) -> str:
-    notice = build_notice(outcome, file_name, **options)
-    e = html.escape
-
-    def table(head: list[str], rows: list[list[str]]) -> str:
-        cells = "".join(f"<th>{e(h)}</th>" for h in head)
-        body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in rows)
-        return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
-
-    parts = [
-        "<!doctype html>",
-        '<html lang="zh-CN"><head><meta charset="utf-8">',
-        f"<title>{e(notice.title)}</title>",
-        "<style>body{font-family:sans-serif;margin:2em;max-width:72em}table{border-collapse:collapse;margin:1em 0}"
-        "td,th{border:1px solid #bbb;padding:4px 8px;vertical-align:top;text-align:left}th{background:#eee}</style>",
-        "</head><body>",
-        f"<h1>{e(notice.title)}</h1>",
-        "<ul>" + "".join(f"<li>{e(label)}: {e(value)}</li>" for label, value in notice.facts) + "</ul>",
-        *(f"<p>{e(text)}</p>" for text in notice.intro),
-    ]
-    if notice.summary:
-        parts += [
-            "<h2>问题汇总 / Summary</h2>",
-            table(["级别 Severity", "规则 Rule", "列 Column", "数量 Count"], notice.summary),
-        ]
-    for title, rows in notice.sections:
-        parts += [f"<h2>{e(title)}</h2>", table(["行 Row", "列 Column", "值 Value", "说明", "Explanation"], rows)]
-    parts += [f"<p>{e(text)}</p>" for text in notice.footer]
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return _render("notice.html", outcome, file_name, **options)

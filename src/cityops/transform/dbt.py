@@ -20,18 +20,16 @@ from dataclasses import dataclass, field
 
 from psycopg import sql
 
+from cityops import locks
 from cityops.contracts import all_contracts
+from cityops.errors import BuildFailed
+from cityops.load.access import grant_service_access
 from cityops.load.schema import ensure_schema
 from cityops.load.warehouse import connect, dbt_connection
 from cityops.settings import Home, dbt_project_dir
 
 log = logging.getLogger("cityops.build")
 MARTS, NEXT, PREVIOUS = "marts", "marts__next", "marts__previous"
-BUILD_LOCK = 727002  # one build at a time: both would write marts__next
-
-
-class BuildFailed(RuntimeError):
-    """dbt could not build or a test at error severity failed; the message names the nodes."""
 
 
 @dataclass
@@ -78,10 +76,12 @@ def dbt_args(home: Home, command: str, *extra: str) -> list[str]:
 
 
 def prepare(home: Home) -> None:
-    """Every source table exists before dbt reads it, even for a dataset not yet loaded."""
+    """Before dbt runs: every source table exists (even a dataset's not yet loaded), the roles
+    and the services' grants on the schemas dbt builds are in place (load/access.py)."""
     with connect(home) as conn:
         for contract in all_contracts().values():
             ensure_schema(conn, contract)
+        grant_service_access(conn)
     os.environ.update(dbt_env(home))
 
 
@@ -154,8 +154,7 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
     variables = extra_vars()
     if not select:
         variables["cityops_marts_schema"] = NEXT
-    with connect(home) as conn:
-        conn.execute("select pg_advisory_lock(%s)", (BUILD_LOCK,))
+    with connect(home) as conn, locks.dbt_build_lock(conn):
         try:
             conn.execute(f"drop schema if exists {NEXT} cascade")
             result = _run_dbt(home, [*extra, "--vars", json.dumps(variables)])
@@ -163,7 +162,6 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
                 _swap_in(conn)
         finally:
             conn.execute(f"drop schema if exists {NEXT} cascade")
-            conn.execute("select pg_advisory_unlock(%s)", (BUILD_LOCK,))
     result.mart_rows = mart_row_counts(home)
     if not result.success:
         raise BuildFailed(

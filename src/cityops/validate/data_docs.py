@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from cityops.contracts import all_contracts
+from cityops.load.stage import stage_name
 from cityops.load.warehouse import connect, url
 from cityops.settings import Home
 from cityops.validate.suite import build_checks
@@ -47,7 +48,7 @@ def build_data_docs(month: dt.date, home: Home | None = None) -> Path:
     for dataset, contract in all_contracts().items():
         if dataset not in batches:
             continue
-        table = f"{dataset}__{batches[dataset].replace('-', '')}"  # the batch's partition in raw_batches
+        table = stage_name(dataset, batches[dataset])  # the batch's partition in raw_batches
         asset = source.add_table_asset(f"{dataset}_{month:%Y_%m}", table_name=table, schema_name="raw_batches")
         suite_name = f"{dataset}_{month:%Y_%m}"
         for existing in (context.checkpoints, context.validation_definitions, context.suites):

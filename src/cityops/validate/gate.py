@@ -17,7 +17,7 @@ from psycopg import sql
 
 from cityops.contracts import Contract
 from cityops.load.warehouse import url
-from cityops.validate.problems import Problem, ProblemLog
+from cityops.problems import Problem, ProblemLog
 from cityops.validate.results import CheckResult
 from cityops.validate.suite import Check, build_checks
 

@@ -14,14 +14,11 @@ import psycopg
 from psycopg import sql
 
 from cityops.contracts import Contract, HistoryRule
-from cityops.validate.problems import Problem, ProblemLog
+from cityops.periods import previous_month
+from cityops.problems import Problem, ProblemLog
 from cityops.validate.results import CheckResult
 
 HistoryCheck = Callable[[psycopg.Connection, Contract, HistoryRule, sql.Identifier, dt.date, ProblemLog], None]
-
-
-def previous_month(month: dt.date) -> dt.date:
-    return (month - dt.timedelta(days=1)).replace(day=1)
 
 
 def _previous_rows(contract: Contract, month: dt.date) -> sql.Composable:

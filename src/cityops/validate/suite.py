@@ -15,14 +15,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from psycopg import sql
+
 from cityops.contracts import Column, Contract
+from cityops.periods import SHANGHAI, month_start_at, next_month
+from cityops.problems import Problem
 from cityops.reference import official_streets, reference_rows, registry_words
-from cityops.validate.problems import Problem
 
 
 def _show(value: Any) -> str:
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
+        return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
         return value.isoformat()
     if hasattr(value, "normalize"):  # Decimal: 12.50 -> 12.5
@@ -66,75 +69,79 @@ class Check:
         return Problem.of(self.rule, row, self.header, value, severity=self.severity, **details)
 
 
-def _literal(value: Any) -> str:
-    return "null" if value in (None, "") else "'" + str(value).replace("'", "''") + "'"
+def _literal(value: Any) -> sql.Literal:
+    return sql.Literal(None if value in (None, "") else str(value))
 
 
-def _values(rows: list[tuple]) -> str:
-    return ", ".join("(" + ", ".join(map(_literal, row)) + ")" for row in rows)
+def _values(rows: list[tuple]) -> sql.Composable:
+    """A registry's rows as a VALUES list."""
+    return sql.SQL(", ").join(sql.SQL("({})").format(sql.SQL(", ").join(map(_literal, row))) for row in rows)
 
 
-def _comparable(expression: str) -> str:
+def _comparable(expression: sql.Composable) -> sql.Composable:
     """Text as a clerk means it: full-width ＝ half-width, case and spaces ignored (％ = %)."""
-    return f"regexp_replace(lower(normalize({expression}, NFKC)), '\\s', '', 'g')"
+    return sql.SQL("regexp_replace(lower(normalize({}, NFKC)), '\\s', '', 'g')").format(expression)
 
 
-_BATCH = "(select * from {batch}) as b"  # GX puts a subquery where {batch} stands: alias it outside
+# GX puts a subquery where {batch} stands: alias it outside. The gate fills it the same way.
+_BATCH = sql.SQL("(select * from {batch}) as b").format(batch=sql.SQL("{batch}"))
+_FAILING = "select b._row, {cell}::text as value, {allowed} as allowed, {key}::text as key from {batch} "
+
+
+def _cell(col: Column) -> sql.Identifier:
+    return sql.Identifier("b", col.stored_name)
 
 
 def _row_queries(contract: Contract, col: Column) -> list[tuple[str, str, dict[str, Any]]]:
     """(rule, SQL giving _row/value/allowed/key of failing rows, message details) per option."""
-    name, queries = f'b."{col.stored_name}"', []
+    cell, queries = _cell(col), []
     if col.matches_reference:
         option = col.matches_reference
         key = contract.column(option["key_column"])
         rows = [(k, row[option["field"]]) for k, row in reference_rows(option["reference"]).items()]
-        queries.append(
-            (
-                "reference_mismatch",
-                f'select b._row, {name}::text as value, r.expected as allowed, b."{key.stored_name}"::text as key '
-                f'from {_BATCH} join (values {_values(rows)}) as r (k, expected) on b."{key.stored_name}" = r.k '
-                f"where {name} is not null and {_comparable(name + '::text')} <> {_comparable('r.expected')}",
-                {"key_column": key.header, **registry_words(option["reference"])},
-            )
+        query = sql.SQL(
+            _FAILING + "join (values {rows}) as r (k, expected) on {key} = r.k "
+            "where {cell} is not null and {reported} <> {expected}"
+        ).format(
+            cell=cell,
+            allowed=sql.SQL("r.expected"),
+            key=_cell(key),
+            batch=_BATCH,
+            rows=_values(rows),
+            reported=_comparable(sql.SQL("{}::text").format(cell)),
+            expected=_comparable(sql.SQL("r.expected")),
         )
+        details = {"key_column": key.header, **registry_words(option["reference"])}
+        queries.append(("reference_mismatch", query.as_string(), details))
     if col.reference_range:
         option = col.reference_range
         key = contract.column(option["key_column"])
+        low, high = option["min_field"], option["max_field"]
         rows = [
-            (
-                k,
-                row[option["min_field"]],
-                row[option["max_field"]],
-                f"{row[option['min_field']]}–{row[option['max_field']]}",
-            )
+            (k, row[low], row[high], f"{row[low]}–{row[high]}")
             for k, row in reference_rows(option["reference"]).items()
         ]
-        queries.append(
-            (
-                "outside_reference_range",
-                f'select b._row, {name}::text as value, r.shown as allowed, b."{key.stored_name}"::text as key '
-                f"from {_BATCH} join (values {_values(rows)}) as r (k, lo, hi, shown) "
-                f'on b."{key.stored_name}" = r.k '
-                f"where {name} < r.lo::numeric or {name} > r.hi::numeric",
-                {"key_column": key.header, **registry_words(option["reference"])},
-            )
-        )
+        query = sql.SQL(
+            _FAILING + "join (values {rows}) as r (k, lo, hi, shown) on {key} = r.k "
+            "where {cell} < r.lo::numeric or {cell} > r.hi::numeric"
+        ).format(cell=cell, allowed=sql.SQL("r.shown"), key=_cell(key), batch=_BATCH, rows=_values(rows))
+        details = {"key_column": key.header, **registry_words(option["reference"])}
+        queries.append(("outside_reference_range", query.as_string(), details))
     for option, rule, condition in (
         (col.blank_when, "must_be_blank_when", "is not null"),
         (col.required_when, "required_when", "is null"),
     ):
         if option:
             other = contract.column(option["column"])
-            listed = ", ".join(_literal(v) for v in option["values"])
-            queries.append(
-                (
-                    rule,
-                    f"select b._row, {name}::text as value, '' as allowed, b.\"{other.stored_name}\"::text as key "
-                    f'from {_BATCH} where b."{other.stored_name}" in ({listed}) and {name} {condition}',
-                    {"other": other.header, "condition": "、".join(map(str, option["values"]))},
-                )
+            query = sql.SQL(_FAILING + "where {key} in ({listed}) and {cell} " + condition).format(
+                cell=cell,
+                allowed=sql.Literal(""),
+                key=_cell(other),
+                batch=_BATCH,
+                listed=sql.SQL(", ").join(map(_literal, option["values"])),
             )
+            details = {"other": other.header, "condition": "、".join(map(str, option["values"]))}
+            queries.append((rule, query.as_string(), details))
     return queries
 
 
@@ -187,8 +194,7 @@ def _column_checks(gxe, contract: Contract, col: Column, month: dt.date) -> list
             details={"period": month.strftime("%Y-%m")},
         )
     if col.inside_period:
-        start = dt.datetime.combine(month, dt.time(), dt.timezone(dt.timedelta(hours=8)))
-        end = dt.datetime.combine((month + dt.timedelta(days=32)).replace(day=1), dt.time(), start.tzinfo)
+        start, end = month_start_at(month), month_start_at(next_month(month))
         add(
             "outside_period",
             gxe.ExpectColumnValuesToBeBetween,

@@ -1,0 +1,138 @@
+"""Small programs the harness measures in their own process: `python -m cityops_dev.bench.children CMD ...`.
+
+Each prints one JSON object on stdout. Imports are inside the commands so that a child
+pays for what it measures and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+BLOCK = 1 << 20
+
+
+def header_offset(path: Path, min_fields: int = 8) -> tuple[int, str]:
+    """Byte offset of the header line (titles above it are skipped) and the file's encoding."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    try:
+        head.decode("utf-8")
+        encoding = "UTF8"
+    except UnicodeDecodeError as exc:
+        encoding = "UTF8" if exc.start > len(head) - 4 else "GB18030"
+    offset = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    while offset < len(head):
+        end = head.find(b"\n", offset)
+        if head[offset:end].count(b",") + 1 >= min_fields:
+            return offset, encoding
+        offset = end + 1
+    raise SystemExit(f"no header line in the first 64 KiB of {path}")
+
+
+def copy_floor(path: str, url: str) -> dict:
+    """The floor: the file's bytes from its header on, COPY'd into an all-text table."""
+    import psycopg
+
+    file = Path(path)
+    offset, encoding = header_offset(file)
+    with file.open("rb") as fh:
+        fh.seek(offset)
+        columns = fh.readline().count(b",") + 1
+        fh.seek(offset)
+        with psycopg.connect(url) as conn:
+            conn.execute("drop table if exists public.bench_floor")
+            cols = ", ".join(f"c{i} text" for i in range(columns))
+            conn.execute(f"create table public.bench_floor ({cols})")
+            with conn.cursor() as cur:
+                copy_sql = f"copy public.bench_floor from stdin (format csv, header, encoding '{encoding}')"
+                with cur.copy(copy_sql) as copy:
+                    while block := fh.read(BLOCK):
+                        copy.write(block)
+                rows = cur.rowcount
+    return {"rows": rows, "columns": columns, "encoding": encoding}
+
+
+def ingest_many(specs: list[str]) -> dict:
+    """Load several files in one process (GX imported once): DATASET:PERIOD:FILE each."""
+    from cityops.ingest import ingest
+
+    outcomes = {}
+    for spec in specs:
+        dataset, period, file = spec.split(":", 2)
+        outcome = ingest(file, dataset, period)
+        outcomes[f"{dataset} {period}"] = f"{outcome.status} {outcome.rows}"
+        print(f"{dataset} {period}: {outcome.status} {outcome.rows}", file=sys.stderr, flush=True)
+    return outcomes
+
+
+def xlsx_project(path: str) -> dict:
+    """The project's read + normalise of a hotline xlsx (no hashing, no gate, no load)."""
+    from cityops.contracts import get_contract
+    from cityops.extract.reader import canonical_chunks, open_extract
+    from cityops.problems import ProblemLog
+
+    contract = get_contract("hotline_cases")
+    started = time.perf_counter()
+    log = ProblemLog()
+    extract = open_extract(Path(path), contract, log)
+    if extract is None:
+        raise SystemExit(f"the reader refused {path}: {log.summary()}")
+    rows = sum(len(chunk) for chunk in canonical_chunks(extract, contract, log))
+    return {"seconds": time.perf_counter() - started, "rows": rows, "problems": len(log.errors)}
+
+
+def xlsx_calamine(path: str) -> dict:
+    """calamine's raw read of the same file: every cell as a Python value."""
+    from python_calamine import load_workbook
+
+    started = time.perf_counter()
+    rows = load_workbook(path).get_sheet_by_index(0).to_python()
+    return {"seconds": time.perf_counter() - started, "rows": len(rows)}
+
+
+def dag_parse(path: str) -> dict:
+    """One DAG file through a DagBag, as the DAG processor parses it; airflow's import excluded."""
+    try:
+        from airflow.dag_processing.dagbag import DagBag
+    except ImportError:
+        from airflow.models.dagbag import DagBag
+
+    started = time.perf_counter()
+    bag = DagBag(dag_folder=path, safe_mode=False)  # examples are off by AIRFLOW__CORE__LOAD_EXAMPLES
+    seconds = time.perf_counter() - started
+    errors = {name: str(error) for name, error in bag.import_errors.items()}
+    return {"seconds": seconds, "dags": sorted(bag.dag_ids), "errors": errors}
+
+
+def airflow_dag(dag_id: str, logical_date: str) -> dict:
+    """`airflow dags test` of one DAG on the home's SQLite metadata (the manifest made first)."""
+    from cityops.orchestrate.airflow_run import ensure_metadata_db, run_dag
+    from cityops.orchestrate.manifest import ensure_manifest
+    from cityops.settings import Home
+
+    if sys.argv[-1] == "--prepare":
+        ensure_metadata_db(Home.from_env())
+        ensure_manifest()
+        return {"prepared": True}
+    run_dag(dag_id, {}, logical_date)
+    return {"dag": dag_id}
+
+
+def main(argv: list[str]) -> None:
+    command, *args = argv
+    handlers = {
+        "copy": lambda: copy_floor(*args),
+        "ingest-many": lambda: ingest_many(args),
+        "xlsx-project": lambda: xlsx_project(*args),
+        "xlsx-calamine": lambda: xlsx_calamine(*args),
+        "dag-parse": lambda: dag_parse(*args),
+        "airflow-dag": lambda: airflow_dag(*args[:2]),
+    }
+    print(json.dumps(handlers[command](), ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

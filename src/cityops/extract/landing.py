@@ -1,0 +1,48 @@
+"""landing/: where department files wait, one folder per dataset, each file named with its month.
+
+`landing/<dataset>/2025-03.xlsx` (or `2025-03_corrected.csv`) is picked up by `cityops run`,
+the month close and the dataset's ingest DAG. A file not named with its month, or not an
+.xlsx, .xls or .csv, stays where it is and is logged, so someone renames or removes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from cityops.contracts import dataset_ids
+from cityops.extract.sniff import CSV_SUFFIXES, XLS_SUFFIXES, XLSX_SUFFIXES
+from cityops.periods import period_of_file
+from cityops.settings import Home
+
+log = logging.getLogger("cityops.landing")
+SUFFIXES = XLSX_SUFFIXES | XLS_SUFFIXES | CSV_SUFFIXES
+
+
+def waiting(dataset: str, home: Home | None = None, *, periods: set[str] | None = None) -> list[tuple[str, Path]]:
+    """(period, file) for each file of `dataset` waiting in landing/ (only `periods`' if given), oldest first."""
+    folder = (home or Home.from_env()).landing / dataset
+    if not folder.is_dir():
+        return []
+    found = []
+    files = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: (p.stat().st_mtime, p.name))
+    for path in files:
+        period = period_of_file(path)
+        if period is None:
+            log.warning("%s: not named with its month (YYYY-MM…); rename it, e.g. 2025-03.xlsx", path)
+        elif path.suffix.lower() not in SUFFIXES:
+            log.warning("%s: not an .xlsx, .xls or .csv file; it is left where it is", path)
+        elif periods is None or period in periods:
+            found.append((period, path))
+    return found
+
+
+def waiting_for(periods: list[str], home: Home | None = None) -> dict[str, list[tuple[str, Path]]]:
+    """Every dataset's files waiting for the months, each dataset's in month order, oldest first within one."""
+    wanted = set(periods)
+    found = {}
+    for dataset in dataset_ids():
+        files = waiting(dataset, home, periods=wanted)
+        if files:
+            found[dataset] = sorted(files, key=lambda item: item[0])  # stable: a month's files stay oldest first
+    return found

@@ -1,0 +1,262 @@
+"""The subject database: marts from a month of every dataset, incremental months, corrections.
+
+One module-scoped warehouse story, built three times (dbt is the slow part):
+  A. January, every dataset              → full build
+  B. February, four datasets             → incremental build (only February's tickets)
+  C. a corrected February hotline file   → the February tickets replaced, January untouched
+Every test then reads what the story left behind.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from cityops.ingest import ingest
+from cityops.load.warehouse import connect
+from cityops.periods import parse_period
+from cityops.transform.dbt import build
+from cityops_dev.samples import write_month
+from tests.fixtures.commands import ROOT
+from tests.fixtures.db import RESET, query, scalar
+
+STATUSES = {"on_track", "at_risk", "off_track", "no_data"}
+FEBRUARY = ("hotline_cases", "grid_cases", "city_indicators", "garbage_sorting")
+CORRECTION_DROPS = 40  # tickets missing from the corrected February file
+
+
+def month_files(period: str, scratch: Path, datasets: tuple[str, ...] | None = None) -> dict[str, Path]:
+    """The sample files of a month: extract/samples when checked in, else freshly generated."""
+    folder = ROOT / "extract" / "samples" / period
+    if not folder.is_dir():
+        folder = scratch / period
+        write_month(parse_period(period), folder)
+    files = {path.parent.name: path for path in sorted(folder.glob("*/*")) if path.is_file()}
+    return {ds: path for ds, path in files.items() if datasets is None or ds in datasets}
+
+
+def ingest_all(files: dict[str, Path], period: str) -> None:
+    for dataset, path in files.items():
+        outcome = ingest(path, dataset, period)
+        assert outcome.status == "loaded", (dataset, outcome.status, outcome.message)
+
+
+def run_results(home) -> dict[str, dict]:
+    results = json.loads((home.dbt_target / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[-1]: r for r in results}
+
+
+def tickets_by_month(home) -> dict[str, tuple[int, str]]:
+    """Rows and the newest row version (xmin) per month: an untouched month keeps its xmin."""
+    rows = query(
+        home,
+        "select month_start::text, count(*), max(xmin::text::bigint) from marts.fct_hotline_tickets group by 1",
+    )
+    return {month: (n, xmin) for month, n, xmin in rows}
+
+
+@dataclass
+class Story:
+    after_january: dict = field(default_factory=dict)
+    after_february: dict = field(default_factory=dict)
+    after_correction: dict = field(default_factory=dict)
+    february_rows_affected: dict = field(default_factory=dict)
+    correction_rows_affected: dict = field(default_factory=dict)
+    corrected_tickets: int = 0
+    grid_february: int = 0
+
+
+@pytest.fixture(scope="module")
+def story(home, tmp_path_factory) -> Story:
+    scratch = tmp_path_factory.mktemp("marts")
+    with connect(home) as conn:
+        conn.execute(RESET)
+        conn.execute("drop schema if exists intermediate, snapshots cascade")
+    told = Story()
+
+    ingest_all(month_files("2025-01", scratch), "2025-01")
+    build()
+    told.after_january = tickets_by_month(home)
+
+    february = month_files("2025-02", scratch, FEBRUARY)
+    ingest_all(february, "2025-02")
+    build()
+    told.after_february = tickets_by_month(home)
+    told.grid_february = scalar(home, "select count(*) from marts.fct_grid_cases where month_start = '2025-02-01'")
+    told.february_rows_affected = {
+        name: r["adapter_response"].get("rows_affected") for name, r in run_results(home).items()
+    }
+
+    # A corrected February hotline file: the same file without its last tickets (GBK CSV
+    # or UTF-8, one ticket a line, so dropping lines drops tickets).
+    original = february["hotline_cases"]
+    assert original.suffix == ".csv", "the correction step drops lines of the CSV hotline sample"
+    lines = original.read_bytes().splitlines(keepends=True)
+    corrected = scratch / "corrected" / original.name
+    corrected.parent.mkdir()
+    corrected.write_bytes(b"".join(lines[:-CORRECTION_DROPS]))
+    assert ingest(corrected, "hotline_cases", "2025-02").status == "loaded"
+    build()
+    told.after_correction = tickets_by_month(home)
+    told.correction_rows_affected = {
+        name: r["adapter_response"].get("rows_affected") for name, r in run_results(home).items()
+    }
+    told.corrected_tickets = told.after_correction["2025-02-01"][0]
+    return told
+
+
+def test_scorecard_lists_every_plan_indicator_every_month_with_a_status(story, home):
+    indicators = {r[0] for r in query(home, "select indicator_code from reference.ref_indicators")}
+    for month in ("2025-01-01", "2025-02-01"):
+        rows = query(home, "select indicator_code, status from marts.kpi_scorecard where month_start = %s", month)
+        assert {code for code, _ in rows} == indicators and len(rows) == len(indicators)
+        assert {status for _, status in rows} <= STATUSES
+    january = dict(
+        query(home, "select indicator_code, status from marts.kpi_scorecard where month_start = '2025-01-01'")
+    )
+    # January has every dataset: every fact-sourced indicator has a value
+    assert january["IND_WATER_WORSE_THAN_V_SECTIONS"] != "no_data"
+    assert january["IND_ELEVATORS_COMPLETED_CUM"] != "no_data"
+    february = dict(
+        query(home, "select indicator_code, status from marts.kpi_scorecard where month_start = '2025-02-01'")
+    )
+    # February had no water report: the indicator is listed, with no_data
+    assert february["IND_WATER_WORSE_THAN_V_SECTIONS"] == "no_data"
+    assert february["IND_GARBAGE_RESOURCE_UTILISATION_PCT"] != "no_data"
+
+
+def test_scorecard_figures_reconcile_with_raw_current_batches(story, home):
+    current = "inner join audit.ingest_batches b on b.batch_id = r._batch_id and b.status = 'current'"
+    expected_rate = scalar(
+        home,
+        "select round(sum(resource_utilization_pct * (residual_t + wet_t + recyclable_t + hazardous_t)) "
+        f"/ sum(residual_t + wet_t + recyclable_t + hazardous_t), 2) from raw.garbage_sorting r {current} "
+        "where r.period = '2025-02-01'",
+    )
+    worse_than_v = scalar(
+        home, f"select count(*) filter (where water_class = '劣Ⅴ') from raw.water_quality r {current}"
+    )
+    reported = query(
+        home,
+        f"select r.indicator_code, r.value from raw.city_indicators r {current} "
+        "where r.scope = '全区' and r.period = '2025-02-01'",
+    )
+    scorecard = {
+        (code, month): value
+        for code, month, value in query(
+            home, "select indicator_code, month_start::text, value from marts.kpi_scorecard"
+        )
+    }
+    assert scorecard[("IND_GARBAGE_RESOURCE_UTILISATION_PCT", "2025-02-01")] == expected_rate
+    assert scorecard[("IND_WATER_WORSE_THAN_V_SECTIONS", "2025-01-01")] == worse_than_v
+    catalog_sourced = {
+        r[0]
+        for r in query(home, "select indicator_code from marts.dim_indicator where source_model = 'city_indicators'")
+    }
+    checked = [(code, value) for code, value in reported if code in catalog_sourced]
+    assert checked, "the February city_indicators sample has district-wide values"
+    for code, value in checked:
+        assert scorecard[(code, "2025-02-01")] == value, code
+
+
+def test_hotline_rates_reconcile_with_raw(story, home):
+    current = "inner join audit.ingest_batches b on b.batch_id = r._batch_id and b.status = 'current'"
+    raw = query(
+        home,
+        "select b.period::text, count(*), "
+        "round(100.0 * count(*) filter (where r.status = '已办结' and r.on_time = '是') "
+        "/ count(*) filter (where r.status = '已办结'), 2) "
+        f"from raw.hotline_cases r {current} where r.street = '华阳路街道' group by 1 order by 1",
+    )
+    mart = query(
+        home,
+        "select month_start::text, sum(tickets), round(100.0 * sum(closed_on_time) / sum(closed_tickets), 2) "
+        "from marts.fct_hotline_street_monthly where street_code = '310105001000' group by 1 order by 1",
+    )
+    assert raw == mart and len(mart) == 2
+
+
+def test_a_new_month_touches_only_that_months_rows(story):
+    january_rows, january_xmin = story.after_january["2025-01-01"]
+    assert story.after_february["2025-01-01"] == (january_rows, january_xmin), "January's tickets were rewritten"
+    february_rows = story.after_february["2025-02-01"][0]
+    assert story.february_rows_affected["fct_hotline_tickets"] == february_rows
+    assert story.february_rows_affected["fct_grid_cases"] == story.grid_february > 0
+
+
+def test_a_corrected_month_replaces_that_months_rows_only(story, home):
+    assert story.after_correction["2025-01-01"] == story.after_january["2025-01-01"]
+    assert story.corrected_tickets == story.after_february["2025-02-01"][0] - CORRECTION_DROPS
+    assert story.correction_rows_affected["fct_hotline_tickets"] == story.corrected_tickets
+    assert story.correction_rows_affected["fct_grid_cases"] == 0
+    raw_current = scalar(
+        home,
+        "select count(*) from raw.hotline_cases r inner join audit.ingest_batches b "
+        "on b.batch_id = r._batch_id and b.status = 'current' and b.period = '2025-02-01'",
+    )
+    assert raw_current == story.corrected_tickets
+
+
+def test_revisions_show_first_reported_and_corrected(story, home):
+    rows = query(
+        home,
+        "select revision_number, value, first_reported_value, current_value, is_current, batch_status "
+        "from marts.fct_revisions where dataset = 'hotline_cases' and month_start = '2025-02-01' "
+        "and figure_key = 'rows' order by revision_number",
+    )
+    first, corrected = rows
+    assert first[0] == 1 and first[5] == "superseded" and not first[4]
+    assert corrected[0] == 2 and corrected[4] and corrected[1] == first[1] - CORRECTION_DROPS
+    assert first[2] == corrected[2] == first[1] and first[3] == corrected[3] == corrected[1]
+
+
+def test_marts_carry_bilingual_comments(story, home):
+    comment = scalar(home, "select obj_description('marts.kpi_scorecard'::regclass)")
+    assert "One row per plan indicator" in comment and "记分卡" in comment
+    undocumented = query(
+        home,
+        "select c.relname, a.attname from pg_class c "
+        "join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'marts' "
+        "join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped "
+        "where c.relkind in ('r', 'p', 'v') and col_description(c.oid, a.attnum) is null",
+    )
+    assert undocumented == []
+
+
+@pytest.mark.parametrize(
+    "relation",
+    ["raw.hotline_cases", "audit.ingest_batches", "staging.stg_hotline_cases", "intermediate.int_months_reported"],
+)
+def test_reporting_role_is_refused_outside_marts(story, home, relation):
+    with connect(home) as conn:
+        conn.execute("set role cityops_reporting")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(f"select 1 from {relation} limit 1")
+
+
+def test_reporting_role_reads_every_mart(story, home):
+    marts = [r[0] for r in query(home, "select table_name from information_schema.tables where table_schema = 'marts'")]
+    assert "kpi_scorecard" in marts
+    with connect(home) as conn:
+        conn.execute("set role cityops_reporting")
+        for table in marts:
+            conn.execute(f'select 1 from marts."{table}" limit 1').fetchall()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("create table marts.scratch (x int)")
+
+
+def test_docs_command_generates_the_site_under_cityops_home(story, home):
+    from click.testing import CliRunner
+
+    from cityops.cli.main import main
+
+    result = CliRunner().invoke(main, ["docs", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    catalog = json.loads((home.root / "docs" / "catalog.json").read_text())
+    scorecard = catalog["nodes"]["model.cityops.kpi_scorecard"]
+    assert "记分卡" in scorecard["metadata"]["comment"]
+    assert (home.root / "docs" / "index.html").is_file()
