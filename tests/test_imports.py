@@ -181,3 +181,15 @@ def test_every_module_is_seen_with_its_function_level_imports():
     ingest = _graph()["cityops.ingest"]
     assert "cityops.validate.gate" in ingest, "imported inside a function (GX is slow to import)"
     assert len(MODULES) > 60
+
+
+def test_no_test_file_imports_another():
+    """Shared builders live in tests/fixtures/; a test module is never a library."""
+    folder = ROOT / "tests"
+    found = []
+    for path in sorted(folder.rglob("test_*.py")):
+        name = ".".join(("tests", *path.relative_to(folder).with_suffix("").parts))
+        for target, line in _imports(name, path):
+            if target.rpartition(".")[2].startswith("test_"):
+                found.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
+    assert not found, found

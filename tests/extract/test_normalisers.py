@@ -27,8 +27,8 @@ PCT = GARBAGE.column("resource_utilization_pct")  # pct: numeric(9,4)
 AREAS = GARBAGE.column("residential_areas")  # int: bigint
 MONTH = GARBAGE.column("period")
 STREET = GARBAGE.column("street")
-DISTRICT_STREET = Column("street", "街镇", "street", allow_district=True)
-WATER_CLASS = Column("water_class", "水质类别", "water_class")
+DISTRICT_STREET = Column(name="street", header="街镇", type="street", allow_district=True)
+WATER_CLASS = Column(name="water_class", header="水质类别", type="water_class")
 CLASSES = {"Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ"}
 COLUMNS = [TONNES, HAZARDOUS, PCT, AREAS, MONTH, STREET, DISTRICT_STREET, WATER_CLASS]
 BIGINT = 2**63 - 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from cityops_dev.samples.spelling import STREET_ROADS, month_from_index, month_index, number_cell, street_cell, streets
-from cityops_dev.samples.writers import Sheet, contract_headers
+from cityops_dev.samples.writers import Sheet, form_headers
 
 SHOWCASE_ROADS = {"愚园路", "武夷路", "新华路", "番禺路", "天山路", "虹桥路", "仙霞路"}
 # (month index accepted, how many): 2018-2020 before the plan, then the plan's 8 new ones.
@@ -72,16 +72,7 @@ def beautiful_blocks(month: dt.date, rng: random.Random, rows: int | None = None
     return Sheet(
         title="长宁区美丽街区名录",
         subtitle=f"（截至{month.year}年{month.month}月）",
-        header=contract_headers(
-            "beautiful_blocks",
-            [
-                "block",
-                "street",
-                "area_ha",
-                "year_built",
-                "kind",
-            ],
-        ),
+        header=form_headers("beautiful_blocks"),
         rows=body,
         format="xlsx",
         totals=["合计", f"{len(body)}个", round(area, 2), "", ""],

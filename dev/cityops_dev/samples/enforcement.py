@@ -22,7 +22,7 @@ from cityops_dev.samples.spelling import (
     street_cell,
     streets,
 )
-from cityops_dev.samples.writers import Sheet, contract_headers
+from cityops_dev.samples.writers import Sheet, form_headers
 
 KINDS = ["居民自用违建"] * 5 + ["经营性违建"] * 3 + ["公共区域违建"] * 2 + ["工业仓储违建", "其他"]
 
@@ -115,20 +115,7 @@ def illegal_construction(month: dt.date, rng: random.Random, rows: int | None = 
         )
     return Sheet(
         title=f"长宁区违法建筑整治工作台账（{cn_month(month)}）",
-        header=contract_headers(
-            "illegal_construction",
-            [
-                "period",
-                "case_id",
-                "street",
-                "kind",
-                "origin",
-                "area_m2",
-                "found_on",
-                "demolished_on",
-                "status",
-            ],
-        ),
+        header=form_headers("illegal_construction"),
         rows=body,
         format="xlsx",
         totals=["合计", f"{len(body)}处", "", "", "", round(area, 1), "", "", ""],

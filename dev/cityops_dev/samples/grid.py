@@ -11,25 +11,9 @@ import random
 from collections.abc import Iterator
 
 from cityops_dev.samples.spelling import month_end, street_codes, streets
-from cityops_dev.samples.writers import Sheet, contract_headers
+from cityops_dev.samples.writers import Sheet, form_headers
 
 CASES_PER_MONTH = 20_000
-COLUMNS = [
-    "case_id",
-    "source",
-    "case_type",
-    "category",
-    "subcategory",
-    "street",
-    "grid_code",
-    "lon",
-    "lat",
-    "reported_at",
-    "dispatched_at",
-    "closed_at",
-    "deadline_h",
-    "overdue",
-]
 SOURCES = ["网格巡查"] * 45 + ["智能发现"] * 18 + ["12345转办"] * 15 + ["路长巡查"] * 8 + ["社会诉求"] * 6
 SOURCES += ["啄木鸟"] * 4 + ["内部督查"] * 4
 # 案件类型 -> 大类 -> 小类 with the deadline (hours) the grid standard gives it.
@@ -135,7 +119,7 @@ def _rows(month: dt.date, rng: random.Random, count: int, seed: int | None) -> I
 def grid_cases(month: dt.date, rng: random.Random, rows: int | None = None, seed: int | None = None) -> Sheet:
     return Sheet(
         title=None,  # straight out of the grid system: header on row 1
-        header=contract_headers("grid_cases", COLUMNS),
+        header=form_headers("grid_cases"),
         rows=_rows(month, rng, CASES_PER_MONTH, seed),
         format="csv",
         encoding="utf-8-sig",

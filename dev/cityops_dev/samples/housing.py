@@ -23,7 +23,7 @@ from cityops_dev.samples.spelling import (
     street_cell,
     streets,
 )
-from cityops_dev.samples.writers import Sheet, contract_headers
+from cityops_dev.samples.writers import Sheet, form_headers
 
 # Named estates per street; the rest are written as `<road><n>弄`, as the ledger does.
 ESTATES = {
@@ -127,21 +127,7 @@ def housing_renovation(month: dt.date, rng: random.Random, rows: int | None = No
         )
     return Sheet(
         title=f"长宁区美丽家园住房修缮改造项目进度表（{cn_month(month)}）",
-        header=contract_headers(
-            "housing_renovation",
-            [
-                "period",
-                "project_id",
-                "estate",
-                "street",
-                "kind",
-                "floor_area_m2",
-                "households",
-                "started_on",
-                "completed_on",
-                "status",
-            ],
-        ),
+        header=form_headers("housing_renovation"),
         rows=body,
         format="xlsx",
         totals=["合计", "", "", "", "", round(totals[0], 1), totals[1], "", "", ""],
@@ -212,21 +198,7 @@ def elevator_retrofit(month: dt.date, rng: random.Random, rows: int | None = Non
         )
     return Sheet(
         title=f"长宁区既有多层住宅加装电梯推进情况表（{cn_month(month)}）",
-        header=contract_headers(
-            "elevator_retrofit",
-            [
-                "period",
-                "elevator_id",
-                "estate",
-                "street",
-                "building",
-                "stage",
-                "approved_on",
-                "started_on",
-                "completed_on",
-                "households",
-            ],
-        ),
+        header=form_headers("elevator_retrofit"),
         rows=body,
         format="csv",
         encoding="gbk",

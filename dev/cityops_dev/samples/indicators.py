@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from cityops.reference import DISTRICT, seed_rows
 from cityops_dev.samples.spelling import cn_month, full_width, month_cell, month_index, street_cell, streets
-from cityops_dev.samples.writers import Sheet, contract_headers
+from cityops_dev.samples.writers import Sheet, form_headers
 
 Figure = Callable[[int, dt.date, random.Random], float]
 
@@ -94,18 +94,7 @@ def city_indicators(month: dt.date, rng: random.Random, rows: int | None = None,
             )
     return Sheet(
         title=f"长宁区城市管理精细化指标月报（{cn_month(month)}）",
-        header=contract_headers(
-            "city_indicators",
-            [
-                "period",
-                "indicator_code",
-                "indicator_name",
-                "scope",
-                "value",
-                "unit",
-                "department",
-            ],
-        ),
+        header=form_headers("city_indicators"),
         rows=body,
         format="csv",
         encoding="utf-8-sig",

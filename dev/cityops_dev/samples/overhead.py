@@ -15,21 +15,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from cityops_dev.samples.spelling import ROADS_INNER, ROADS_OUTER, cn_month, full_width, month_cell, month_index
-from cityops_dev.samples.writers import Sheet, contract_headers
+from cityops_dev.samples.writers import Sheet, form_headers
 
 STARTED_2020_KM = 82.2
 COMPLETED_2020_KM = 69.2
-COLUMNS = [
-    "period",
-    "project_id",
-    "road",
-    "zone",
-    "planned_km",
-    "started_km",
-    "completed_km",
-    "merged_poles",
-    "status",
-]
 
 
 @dataclass(frozen=True)
@@ -116,7 +105,7 @@ def overhead_lines(month: dt.date, rng: random.Random, rows: int | None = None, 
             [month_cell(month, rng, excel=True), project.project_id, project.road, project.zone]
             + [planned_cell, started, completed, poles, status]
         )
-    header = contract_headers("overhead_lines", COLUMNS)
+    header = form_headers("overhead_lines")
     return Sheet(
         title=f"长宁区架空线入地及合杆整治项目进度表（截至{cn_month(month)}底）",
         header=header,

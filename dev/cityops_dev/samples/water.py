@@ -13,7 +13,7 @@ import random
 
 from cityops.reference import seed_rows
 from cityops_dev.samples.spelling import cn_month, month_cell, month_index, number_cell, person_name
-from cityops_dev.samples.writers import Sheet, contract_headers
+from cityops_dev.samples.writers import Sheet, form_headers
 
 CLASSES = ["Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ"]
 # GB 3838-2002 limits for classes Ⅰ..Ⅴ: DO is a floor, the others are ceilings.
@@ -101,19 +101,7 @@ def water_quality(month: dt.date, rng: random.Random, rows: int | None = None, s
     slip[7] = CLASSES[max(0, CLASSES.index(slip[7]) - 1)]
     for line in body:
         line[7] = rng.choice(SPELLINGS[line[7]])
-    header = contract_headers(
-        "water_quality",
-        [
-            "period",
-            "river",
-            "section",
-            "do_mg_l",
-            "codmn_mg_l",
-            "nh3n_mg_l",
-            "tp_mg_l",
-            "water_class",
-        ],
-    )
+    header = form_headers("water_quality")
     header[4] = header[4].replace("（", "\n（")  # a long header wrapped inside its cell
     return Sheet(
         title=f"长宁区{cn_month(month)}河道水质监测结果",
@@ -159,18 +147,7 @@ def river_chief_patrols(month: dt.date, rng: random.Random, rows: int | None = N
         body.append([month_cell(month, rng), name, level, river, number_cell(patrols, 0, rng), found, resolved])
     return Sheet(
         title=f"长宁区河长巡河情况统计表（{cn_month(month)}）",
-        header=contract_headers(
-            "river_chief_patrols",
-            [
-                "period",
-                "chief_name",
-                "chief_level",
-                "river",
-                "patrols",
-                "issues_found",
-                "issues_resolved",
-            ],
-        ),
+        header=form_headers("river_chief_patrols"),
         rows=body,
         format="csv",
         encoding="utf-8",

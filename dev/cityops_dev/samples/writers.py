@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cityops.contracts import get_contract
 from cityops.periods import next_month
 from cityops.report.forms import freeze_workbook
 
@@ -42,12 +43,12 @@ class Sheet:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def contract_headers(dataset: str, names: list[str]) -> list[str]:
-    """The contract's headers of the columns a generator writes, in the generator's order."""
-    from cityops.contracts import get_contract
+def form_headers(dataset: str) -> list[str]:
+    """The headers of the form a department fills: the contract's columns, in its order (derived ones
+    are computed by the warehouse). Every generator writes its rows in this order."""
+    from cityops.report.forms import form_columns
 
-    contract = get_contract(dataset)
-    return [contract.column(name).header for name in names]
+    return [col.header for col in form_columns(get_contract(dataset))]
 
 
 def _lines(sheet: Sheet) -> Iterator[list[Any]]:

@@ -42,8 +42,8 @@ def client(program: str) -> Path:
 def _connection(home: Home) -> tuple[str, dict[str, str]]:
     """A libpq connection string without the password (which goes into PGPASSWORD, not onto a command line)."""
     target = warehouse.url(home)
-    password = warehouse.connection_parts(target)["password"]
-    env = {**os.environ, **({"PGPASSWORD": password} if password else {})}
+    parts = warehouse.connection_parts(target)
+    env = {**os.environ, **({"PGPASSWORD": parts["password"]} if parts["password"] else {})}
     return warehouse.conninfo(target, with_password=False), env
 
 
