@@ -21,14 +21,14 @@ blocks as (
 )
 
 select
-    block_name,
-    street_name,
+    block as block_name,
+    street as street_name,
     area_ha,
     year_built,
-    block_kind,
-    list_month_start,
+    kind as block_kind,
+    month_start as list_month_start,
     batch_id
 from blocks
-where list_month_start = (select max(list_month_start) from blocks)
+where month_start = (select max(month_start) from blocks)
 
 {% endsnapshot %}
