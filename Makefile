@@ -27,9 +27,11 @@ run: install
 	$(CITYOPS) run --period $(firstword $(SAMPLE_PERIODS)) --to $(lastword $(SAMPLE_PERIODS)) --airflow
 
 lint: install
-	.venv/bin/ruff check src tests dags
-	.venv/bin/ruff format --check src tests dags
+	.venv/bin/ruff check src tests dags tools
+	.venv/bin/ruff format --check src tests dags tools
 	$(CITYOPS) contracts sources
+	@# sqlfluff with dbt's templater, compiling against a throwaway embedded warehouse
+	.venv/bin/python tools/lint_sql.py
 
 test: lint
 	.venv/bin/pytest

@@ -17,6 +17,7 @@ and the grain (the month and the contract's key) as `unique_combination`.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,15 +133,12 @@ def render_sql(contract: Contract) -> str:
     for col in staged_columns(contract):
         same = col.expression == col.name
         selected.append(f"        {col.expression}{'' if same else f' as {col.name}'}")
-    why = (
-        "\n-- The file has no month column: a row belongs to its batch's month, so a corrected month\n"
-        "-- replaces exactly its own rows."
-        if takes_batch_month(contract)
-        else ""
-    )
+    about = f"One row per {_grain_words(contract)} of the current batches: {contract.title_en}."
+    if takes_batch_month(contract):
+        about += " The file has no month column: a row belongs to its batch's month, so a corrected month replaces"
+        about += " exactly its own rows."
     return (
-        f"-- One row per {_grain_words(contract)} of the current batches: {contract.title_en}.{why}\n"
-        "with\n\n"
+        "".join(f"-- {line}\n" for line in textwrap.wrap(about, 96)) + "with\n\n"
         "source as (\n"
         f"    {{{{ current_rows('{contract.dataset}') }}}}\n"
         "),\n\n"

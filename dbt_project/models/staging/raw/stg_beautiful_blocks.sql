@@ -1,7 +1,7 @@
 -- Generated from expectations/beautiful_blocks.yml by `cityops contracts sources --write`. Do not edit.
--- One row per block × month of the current batches: Beautiful-block register.
--- The file has no month column: a row belongs to its batch's month, so a corrected month
--- replaces exactly its own rows.
+-- One row per block × month of the current batches: Beautiful-block register. The file has no
+-- month column: a row belongs to its batch's month, so a corrected month replaces exactly its own
+-- rows.
 with
 
 source as (

@@ -1,5 +1,6 @@
 -- Generated from expectations/city_indicators.yml by `cityops contracts sources --write`. Do not edit.
--- One row per indicator × scope × month of the current batches: Monthly city-management indicators.
+-- One row per indicator × scope × month of the current batches: Monthly city-management
+-- indicators.
 with
 
 source as (

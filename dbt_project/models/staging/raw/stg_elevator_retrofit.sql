@@ -1,5 +1,6 @@
 -- Generated from expectations/elevator_retrofit.yml by `cityops contracts sources --write`. Do not edit.
--- One row per elevator (building × entrance) × month of the current batches: Elevator retrofits in existing multi-storey housing.
+-- One row per elevator (building × entrance) × month of the current batches: Elevator retrofits in
+-- existing multi-storey housing.
 with
 
 source as (

@@ -1,7 +1,7 @@
 -- Generated from expectations/grid_cases.yml by `cityops contracts sources --write`. Do not edit.
--- One row per case × month of the current batches: City grid-management cases.
--- The file has no month column: a row belongs to its batch's month, so a corrected month
--- replaces exactly its own rows.
+-- One row per case × month of the current batches: City grid-management cases. The file has no
+-- month column: a row belongs to its batch's month, so a corrected month replaces exactly its own
+-- rows.
 with
 
 source as (

@@ -1,7 +1,7 @@
 -- Generated from expectations/hotline_cases.yml by `cityops contracts sources --write`. Do not edit.
--- One row per ticket × month of the current batches: 12345 citizen hotline tickets.
--- The file has no month column: a row belongs to its batch's month, so a corrected month
--- replaces exactly its own rows.
+-- One row per ticket × month of the current batches: 12345 citizen hotline tickets. The file has
+-- no month column: a row belongs to its batch's month, so a corrected month replaces exactly its
+-- own rows.
 with
 
 source as (

@@ -1,5 +1,6 @@
 -- Generated from expectations/overhead_lines.yml by `cityops contracts sources --write`. Do not edit.
--- One row per project × month of the current batches: Overhead-line burial and pole-merging project progress.
+-- One row per project × month of the current batches: Overhead-line burial and pole-merging
+-- project progress.
 with
 
 source as (

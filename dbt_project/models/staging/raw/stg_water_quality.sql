@@ -1,5 +1,6 @@
 -- Generated from expectations/water_quality.yml by `cityops contracts sources --write`. Do not edit.
--- One row per river × monitoring section × month of the current batches: Monthly river water-quality monitoring.
+-- One row per river × monitoring section × month of the current batches: Monthly river water-
+-- quality monitoring.
 with
 
 source as (
