@@ -30,6 +30,8 @@ lint: install
 	.venv/bin/ruff check src dev tests dags
 	.venv/bin/ruff format --check src dev tests dags
 	$(CITYOPS) contracts sources
+	@# sqlfluff with dbt's templater, compiling against a throwaway embedded warehouse
+	.venv/bin/python -m cityops_dev.lint_sql
 
 test: lint
 	.venv/bin/pytest

@@ -21,6 +21,8 @@ import pytest
 from cityops.contracts import all_contracts, get_contract
 from cityops.orchestrate import naming
 from cityops.periods import parse_period
+from cityops.transform import staging
+from cityops.transform.sources import stale_files
 from cityops_dev.samples import write_month
 from tests.fixtures.commands import ROOT, cityops
 from tests.fixtures.db import scalar
@@ -111,8 +113,14 @@ def test_a_new_contract_is_all_a_new_dataset_needs(wh, tmp_path, new_contract):
     assert stale.returncode == 1 and "stale" in stale.stderr
     assert cityops("contracts", "sources", "--write").returncode == 0
     assert cityops("contracts", "sources").returncode == 0
-    sources = (new_contract / "models" / "staging" / "_sources.yml").read_text(encoding="utf-8")
+    sources = staging.staging_dir().joinpath("_raw__sources.yml").read_text(encoding="utf-8")
     assert f"- name: {DATASET}" in sources
     for column in ("site_id", "trees_planted", "inspected_on"):
         assert f"- name: {column}" in sources
-    # The dbt side adds here: its staging model, generated (or checked) from the contract.
+
+    # 6. Its staging model and yml, generated from the contract with the tests it implies
+    # (tests/transform/test_staging_generated.py builds such a model with dbt).
+    model, docs = staging.model_paths(DATASET)
+    assert "trees_planted" in model.read_text(encoding="utf-8")
+    assert "not_null" in docs.read_text(encoding="utf-8")
+    assert stale_files() == []

@@ -24,15 +24,20 @@ def contracts_list() -> None:
 
 
 @contracts.command("sources")
-@click.option("--write", is_flag=True, help="Rewrite dbt_project/models/staging/_sources.yml.")
+@click.option("--write", is_flag=True, help="Rewrite the generated dbt files (models/staging/raw/, the vocabulary).")
 def contracts_sources(write: bool) -> None:
-    """Check (or --write) the dbt sources generated from the contracts."""
-    from cityops.transform.sources import sources_are_current, write_sources
+    """Check (or --write) the dbt sources, staging models and vocabulary generated from the contracts."""
+    from cityops.transform.sources import stale_files, write_sources
 
     if write:
         click.echo(f"wrote {write_sources()}")
-    elif not sources_are_current():
-        fail("dbt sources are stale: run `cityops contracts sources --write` and commit the result", EXIT_REJECTED)
+    elif stale := stale_files():
+        listed = "\n  ".join(stale)
+        fail(
+            f"generated dbt files are stale:\n  {listed}\n"
+            "run `cityops contracts sources --write` and commit the result",
+            EXIT_REJECTED,
+        )
     else:
         click.echo("dbt sources match the contracts")
 

@@ -24,6 +24,7 @@ BLANKS = {"", "-", "--", "—", "–", "－", "/", "\\", "n/a", "null", "none", 
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _WATER_CLASSES = {"i": "Ⅰ", "ii": "Ⅱ", "iii": "Ⅲ", "iv": "Ⅳ", "v": "Ⅴ", "劣v": "劣Ⅴ"}
+WATER_CLASSES = tuple(_WATER_CLASSES.values())  # GB 3838 classes, best to worst
 _ARABIC_CLASSES = {"1": "i", "2": "ii", "3": "iii", "4": "iv", "5": "v"}
 _DATE_PATTERNS = [
     re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"),

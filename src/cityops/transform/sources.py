@@ -1,7 +1,14 @@
-"""The dbt sources YAML, rendered from the contracts (never edited by hand).
+"""The dbt files the contracts already describe, rendered from them (never edited by hand).
 
-`cityops contracts sources --write` regenerates it; a test fails when the committed file
-differs from what the contracts say, so the dbt project cannot go stale.
+For every contract `expectations/<dataset>.yml` the dbt project gets, generated:
+  models/staging/raw/_raw__sources.yml   the raw table as a dbt source (all datasets);
+  models/staging/raw/stg_<dataset>.sql   the staging model (current batches, renamed);
+  models/staging/raw/stg_<dataset>.yml   its docs and the tests the contract implies;
+  macros/contract_vocabulary.sql         the values the contracts name (enums, classes).
+
+`cityops contracts sources --write` rewrites them (and removes those of a deleted
+contract); a test fails when a committed file differs from what the contracts say, naming
+the file, so the dbt project cannot drift from the contracts.
 """
 
 from __future__ import annotations
@@ -12,15 +19,24 @@ import yaml
 
 from cityops.contracts import Contract, all_contracts
 from cityops.settings import dbt_project_dir
+from cityops.transform import staging, vocabulary
 
-HEADER = "# Generated from expectations/*.yml by `cityops contracts sources --write`. Do not edit.\n"
+COMMAND = "cityops contracts sources --write"
+MARK = f"Generated from the contracts by `{COMMAND}`. Do not edit."
+
+
+def _header(path: Path, contract: Contract | None) -> str:
+    origin = f"expectations/{contract.dataset}.yml" if contract else "expectations/*.yml"
+    text = MARK.replace("the contracts", origin)
+    if path.suffix == ".yml":
+        return f"# {text}\n"
+    if path.parent.name == "macros":
+        return f"{{#- {text} -#}}\n"
+    return f"-- {text}\n"
 
 
 def _column(col) -> dict:
-    description = " | ".join(x for x in (col.description_zh or col.header, col.description_en) if x)
-    if col.personal:
-        description = f"{col.header}（HMAC-SHA256 密钥哈希）| keyed hash of {col.name}; never stored in clear"
-    return {"name": col.stored_name, "description": description, "data_type": col.sql_type}
+    return {"name": col.stored_name, "description": staging.column_description(col), "data_type": col.sql_type}
 
 
 def _table(contract: Contract) -> dict:
@@ -48,36 +64,60 @@ def render_sources() -> str:
                 "description": "部门上报数据（原样、只增不改）| Department extracts as loaded, append-only",
                 "tables": [_table(c) for c in all_contracts().values()],
             },
-            {
-                "name": "audit",
-                "schema": "audit",
-                "description": "入库审计 | Load audit trail",
-                "tables": [
-                    {
-                        "name": "ingest_batches",
-                        "description": "每个上报文件一行 | One row per file received, with its status",
-                    },
-                    {
-                        "name": "validation_results",
-                        "description": "每批次每项检查一行 | One row per batch and data-quality check",
-                    },
-                ],
-            },
         ],
     }
-    return HEADER + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
+    return _header(sources_path(), None) + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
 
 
 def sources_path() -> Path:
-    return dbt_project_dir() / "models" / "staging" / "_sources.yml"
+    return staging.staging_dir() / "_raw__sources.yml"
+
+
+def generated_files() -> dict[Path, str]:
+    """Every dbt file the contracts generate, with the text it must have."""
+    contracts = list(all_contracts().values())
+    files = {sources_path(): render_sources()}
+    for contract in contracts:
+        model, docs = staging.model_paths(contract.dataset)
+        files[model] = _header(model, contract) + staging.render_sql(contract)
+        files[docs] = _header(docs, contract) + staging.render_yml(contract)
+    macro = vocabulary.macro_path()
+    files[macro] = _header(macro, None) + vocabulary.render_macro(contracts)
+    return files
+
+
+def _orphans(expected: dict[Path, str]) -> list[Path]:
+    """Generated files no contract asks for any more (a dataset whose contract was removed)."""
+    folder = staging.staging_dir()
+    candidates = sorted(folder.glob("stg_*")) if folder.is_dir() else []
+    return [p for p in candidates if p not in expected and COMMAND in p.read_text(encoding="utf-8")[:300]]
+
+
+def stale_files() -> list[str]:
+    """What differs between the committed dbt files and the contracts, one line per file."""
+    root = dbt_project_dir()
+    expected = generated_files()
+    problems = []
+    for path, text in expected.items():
+        if not path.exists():
+            problems.append(f"{path.relative_to(root)}: missing")
+        elif path.read_text(encoding="utf-8") != text:
+            problems.append(f"{path.relative_to(root)}: differs from what the contracts say")
+    problems += [f"{p.relative_to(root)}: generated for a dataset that has no contract" for p in _orphans(expected)]
+    return problems
 
 
 def write_sources() -> Path:
-    path = sources_path()
-    path.write_text(render_sources(), encoding="utf-8")
-    return path
+    """Write every generated dbt file and remove the orphans; the folder of the staging models."""
+    expected = generated_files()
+    for orphan in _orphans(expected):
+        orphan.unlink()
+    for path, text in expected.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+    return staging.staging_dir()
 
 
 def sources_are_current() -> bool:
-    path = sources_path()
-    return path.exists() and path.read_text(encoding="utf-8") == render_sources()
+    return not stale_files()

@@ -11,7 +11,7 @@ months as (
 ),
 
 lists as (
-    select distinct list_month_start from blocks
+    select distinct month_start as list_month_start from blocks
 ),
 
 matched_lists as (
@@ -26,15 +26,15 @@ matched_lists as (
 matched as (
     select
         matched_lists.month_start,
-        blocks.list_month_start,
-        blocks.block_name,
-        blocks.street_name,
+        matched_lists.list_month_start,
+        blocks.block as block_name,
+        blocks.street as street_name,
         blocks.area_ha,
         blocks.year_built,
-        blocks.block_kind,
+        blocks.kind as block_kind,
         blocks.batch_id
     from matched_lists
-    inner join blocks on matched_lists.list_month_start = blocks.list_month_start
+    inner join blocks on matched_lists.list_month_start = blocks.month_start
 )
 
 select * from matched

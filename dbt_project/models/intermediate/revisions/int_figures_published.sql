@@ -3,42 +3,36 @@
 with
 
 indicators as (
-    {{ published_rows('city_indicators') }}
+    select * from {{ ref('stg_city_indicators_published') }}
 ),
 
 garbage as (
-    {{ published_rows('garbage_sorting') }}
+    select * from {{ ref('stg_garbage_sorting_published') }}
 ),
 
 batches as (
     -- row counts come from the audit trail, so the ticket tables are not scanned
-    select * from {{ source('audit', 'ingest_batches') }}
-    where status in ('current', 'superseded')
+    select * from {{ ref('stg_ingest_batches') }}
+    where is_published
 ),
 
 indicator_figures as (
     select
         'city_indicators' as dataset,
-        _batch_period as month_start,
+        month_start,
         indicator_code || ' @ ' || scope as figure_key,
         value,
-        _batch_id as batch_id,
-        _batch_status as batch_status,
-        _batch_received_at as received_at,
-        _batch_decided_at as decided_at
+        batch_id
     from indicators
 ),
 
 garbage_figures as (
     select
         'garbage_sorting' as dataset,
-        garbage._batch_period as month_start,
+        garbage.month_start,
         garbage.street || ' · ' || measures.measure as figure_key,
         measures.measure_value as value,
-        garbage._batch_id as batch_id,
-        garbage._batch_status as batch_status,
-        garbage._batch_received_at as received_at,
-        garbage._batch_decided_at as decided_at
+        garbage.batch_id
     from garbage
     cross join lateral (
         values
@@ -54,13 +48,10 @@ garbage_figures as (
 row_counts as (
     select
         dataset,
-        period as month_start,
+        month_start,
         'rows' as figure_key,
-        rows::numeric as value,
-        batch_id,
-        status as batch_status,
-        received_at,
-        decided_at
+        row_count::numeric as value,
+        batch_id
     from batches
 ),
 
@@ -70,6 +61,20 @@ unioned as (
     select * from garbage_figures
     union all
     select * from row_counts
+),
+
+with_batches as (
+    select
+        unioned.dataset,
+        unioned.month_start,
+        unioned.figure_key,
+        unioned.value,
+        unioned.batch_id,
+        batches.batch_status,
+        batches.received_at,
+        batches.decided_at
+    from unioned
+    inner join batches on unioned.batch_id = batches.batch_id
 )
 
-select * from unioned
+select * from with_batches

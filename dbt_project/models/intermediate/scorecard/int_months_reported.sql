@@ -3,13 +3,13 @@
 with
 
 batches as (
-    select * from {{ source('audit', 'ingest_batches') }}
+    select * from {{ ref('stg_ingest_batches') }}
 ),
 
 months as (
-    select distinct period as month_start
+    select distinct month_start
     from batches
-    where status = 'current'
+    where is_current
 )
 
 select * from months

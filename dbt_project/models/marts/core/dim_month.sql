@@ -1,9 +1,21 @@
--- One row per calendar month, 2020-01 to 2030-12: 2020 is the plan's baseline year,
--- 2021–2025 the 14th Five-Year Plan period.
+-- One row per calendar month from the plan's baseline year (2020) to five years past its
+-- end (2030): room for the next plan; is_plan_period marks the plan's own years
+-- (2021–2025 for the 14th Five-Year Plan). The years come from the seed ref_plan.
 with
 
+plan as (
+    select * from {{ ref('ref_plan') }}
+),
+
 months as (
-    select generate_series(date '2020-01-01', date '2030-12-01', interval '1 month')::date as month_start
+    select
+        plan.start_year,
+        plan.end_year,
+        spine.month_start::date as month_start
+    from plan
+    cross join lateral generate_series(
+        make_date(plan.baseline_year, 1, 1), make_date(plan.end_year + 5, 12, 1), interval '1 month'
+    ) as spine (month_start)
 ),
 
 final as (
@@ -14,7 +26,7 @@ final as (
         extract(month from month_start)::integer as month_number,
         extract(quarter from month_start)::integer as quarter_number,
         (month_start + interval '1 month' - interval '1 day')::date as month_end,
-        extract(year from month_start) between 2021 and 2025 as is_plan_period
+        extract(year from month_start) between start_year and end_year as is_plan_period
     from months
 )
 

@@ -14,12 +14,12 @@ final as (
         cases.month_start,
         cases.case_id,
         streets.street_code,
-        cases.construction_kind,
-        cases.is_new,
+        cases.kind as construction_kind,
+        cases.origin = {{ contract_value('illegal_construction', 'origin', '新增') }} as is_new,
         cases.area_m2,
         cases.found_on,
         cases.demolished_on,
-        cases.case_status,
+        cases.status as case_status,
         cases.found_on >= cases.month_start
         and cases.found_on < cases.month_start + interval '1 month' as is_found_this_month,
         cases.demolished_on >= cases.month_start
@@ -27,7 +27,7 @@ final as (
         cases.batch_id,
         cases.loaded_at
     from cases
-    left join streets on cases.street_name = streets.street_name
+    left join streets on cases.street = streets.street_name
 )
 
 select * from final

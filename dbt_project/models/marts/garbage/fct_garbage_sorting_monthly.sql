@@ -13,7 +13,7 @@ streets as (
 final as (
     select
         streets.street_code,
-        garbage.street_name,
+        garbage.street as street_name,
         garbage.month_start,
         garbage.residual_t,
         garbage.wet_t,
@@ -29,7 +29,7 @@ final as (
         garbage.batch_id,
         garbage.loaded_at
     from garbage
-    inner join streets on garbage.street_name = streets.street_name
+    inner join streets on garbage.street = streets.street_name
 )
 
 select * from final

@@ -32,8 +32,8 @@ final as (
         cases.month_start,
         cases.reported_at,
         streets.street_code,
-        cases.street_name,
-        cases.discovery_source,
+        cases.street as street_name,
+        cases.source as discovery_source,
         cases.case_type,
         cases.category,
         cases.subcategory,
@@ -45,11 +45,11 @@ final as (
         cases.closed_at is not null as is_closed,
         cases.deadline_h,
         cases.is_overdue,
-        round(extract(epoch from cases.closed_at - cases.reported_at) / 3600.0, 2) as hours_to_close,
+        round(extract(epoch from (cases.closed_at - cases.reported_at)) / 3600.0, 2) as hours_to_close,
         cases.batch_id,
         cases.loaded_at
     from cases
-    inner join streets on cases.street_name = streets.street_name
+    inner join streets on cases.street = streets.street_name
 )
 
 select * from final

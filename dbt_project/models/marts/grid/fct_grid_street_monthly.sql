@@ -1,9 +1,28 @@
 -- One row per street × category × month: grid-case volumes and rates.
 -- on-time closure = closed and not overdue / closed; overdue = overdue / all cases.
+-- Built on the case fact (a mart at a finer grain, incremental), as the hotline's.
 with
 
+cases as (
+    select * from {{ ref('fct_grid_cases') }}
+),
+
 rolled_up as (
-    select * from {{ ref('int_grid_cases_rolled_up') }}
+    select
+        month_start,
+        street_code,
+        category,
+        count(*) as cases,
+        count(*) filter (where is_closed) as closed_cases,
+        count(*) filter (where is_closed and not is_overdue) as closed_on_time,
+        count(*) filter (where is_overdue) as overdue_cases,
+        count(*) filter (where case_type = {{ contract_value('grid_cases', 'case_type', '部件') }}) as component_cases,
+        count(*) filter (where case_type = {{ contract_value('grid_cases', 'case_type', '事件') }}) as event_cases
+    from cases
+    group by
+        month_start,
+        street_code,
+        category
 ),
 
 final as (

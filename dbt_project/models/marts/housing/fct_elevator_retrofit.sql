@@ -13,10 +13,10 @@ final as (
     select
         elevators.month_start,
         elevators.elevator_id,
-        elevators.estate_name,
+        elevators.estate as estate_name,
         streets.street_code,
         elevators.building,
-        elevators.retrofit_stage,
+        elevators.stage as retrofit_stage,
         elevators.approved_on,
         elevators.started_on,
         elevators.completed_on,
@@ -24,7 +24,7 @@ final as (
         elevators.batch_id,
         elevators.loaded_at
     from elevators
-    left join streets on elevators.street_name = streets.street_name
+    left join streets on elevators.street = streets.street_name
 )
 
 select * from final

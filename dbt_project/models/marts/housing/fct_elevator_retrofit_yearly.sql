@@ -1,32 +1,39 @@
 -- One row per month: elevators started and completed in the calendar year to that month,
--- and completed since 2021 (plan: 185 started / 150 completed in 2021; 500 completed
--- over 2021–2025).
+-- and completed since the plan began (plan: 185 started / 150 completed in 2021; 500
+-- completed over 2021–2025).
 with
 
 elevators as (
     select * from {{ ref('fct_elevator_retrofit') }}
 ),
 
+plan as (
+    select * from {{ ref('ref_plan') }}
+),
+
 final as (
     select
-        month_start,
-        extract(year from month_start)::integer as year_number,
+        elevators.month_start,
+        extract(year from elevators.month_start)::integer as year_number,
         count(*)::integer as elevators_listed,
         count(*) filter (
-            where started_on >= date_trunc('year', month_start)
-            and started_on < month_start + interval '1 month'
+            where elevators.started_on >= date_trunc('year', elevators.month_start)
+            and elevators.started_on < elevators.month_start + interval '1 month'
         )::integer as started_ytd,
         count(*) filter (
-            where completed_on >= date_trunc('year', month_start)
-            and completed_on < month_start + interval '1 month'
+            where elevators.completed_on >= date_trunc('year', elevators.month_start)
+            and elevators.completed_on < elevators.month_start + interval '1 month'
         )::integer as completed_ytd,
         count(*) filter (
-            where completed_on >= date '2021-01-01'
-            and completed_on < month_start + interval '1 month'
+            where elevators.completed_on >= make_date(plan.start_year, 1, 1)
+            and elevators.completed_on < elevators.month_start + interval '1 month'
         )::integer as completed_since_2021,
-        count(*) filter (where retrofit_stage = '投入运行')::integer as in_operation
+        count(*) filter (
+            where elevators.retrofit_stage = {{ contract_value('elevator_retrofit', 'stage', '投入运行') }}
+        )::integer as in_operation
     from elevators
-    group by month_start
+    cross join plan
+    group by elevators.month_start
 )
 
 select * from final

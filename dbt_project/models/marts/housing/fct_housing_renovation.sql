@@ -13,14 +13,14 @@ final as (
     select
         projects.month_start,
         projects.project_id,
-        projects.estate_name,
+        projects.estate as estate_name,
         streets.street_code,
-        projects.renovation_kind,
+        projects.kind as renovation_kind,
         projects.floor_area_m2,
         projects.households::integer as households,
         projects.started_on,
         projects.completed_on,
-        projects.project_status,
+        projects.status as project_status,
         -- started in the reporting month's calendar year, up to that month
         projects.started_on >= date_trunc('year', projects.month_start)
         and projects.started_on < projects.month_start + interval '1 month' as is_started_this_year,
@@ -29,7 +29,7 @@ final as (
         projects.batch_id,
         projects.loaded_at
     from projects
-    left join streets on projects.street_name = streets.street_name
+    left join streets on projects.street = streets.street_name
 )
 
 select * from final

@@ -9,14 +9,14 @@ final as (
     select
         month_start,
         project_id,
-        road_name,
-        ring_zone,
-        ring_zone = '内环内' as is_inside_inner_ring,
+        road as road_name,
+        zone as ring_zone,
+        zone = {{ contract_value('overhead_lines', 'zone', '内环内') }} as is_inside_inner_ring,
         planned_km,
         started_km,
         completed_km,
         merged_poles::integer as merged_poles,
-        project_status,
+        status as project_status,
         batch_id,
         loaded_at
     from projects

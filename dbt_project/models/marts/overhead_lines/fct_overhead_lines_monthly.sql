@@ -11,7 +11,9 @@ final as (
         month_start,
         ring_zone,
         count(*)::integer as projects,
-        count(*) filter (where project_status = '已竣工')::integer as projects_completed,
+        count(*) filter (
+            where project_status = {{ contract_value('overhead_lines', 'status', '已竣工') }}
+        )::integer as projects_completed,
         sum(planned_km) as planned_km,
         sum(started_km) as started_km,
         sum(completed_km) as completed_km,

@@ -4,8 +4,9 @@
         month kind       the target itself;
         year kind        target × month / 12 (a year total, paced through the year);
         cumulative kind  with a target year: baseline (or 0) + (target − baseline) ×
-                         plan months elapsed since 2021-01 / plan months to the end of
-                         the target year, capped at the target; else the target;
+                         plan months elapsed since the plan began (2021-01, seed ref_plan)
+                         / plan months to the end of the target year, capped at the
+                         target; else the target;
         no target        the 2020 baseline (higher/lower_better: hold the baseline).
       at_least / higher_better: on_track if value ≥ expected; at_risk if short by at most
         5% of |expected|; else off_track. at_most / lower_better mirrors it.
@@ -23,15 +24,21 @@ months as (
 ),
 
 indicator_values as (
-    select * from {{ ref('int_indicator_values_unioned') }}
+    select * from {{ ref('fct_indicator_values') }}
+),
+
+plan as (
+    select * from {{ ref('ref_plan') }}
 ),
 
 every_indicator_month as (
     select
         indicators.*,
-        months.month_start
+        months.month_start,
+        plan.start_year as plan_start_year
     from indicators
     cross join months
+    cross join plan
 ),
 
 matched as (
@@ -60,8 +67,8 @@ paced as (
                     0,
                     least(
                         1,
-                        ((extract(year from month_start) - 2021) * 12 + extract(month from month_start))
-                        / ((target_year - 2020) * 12.0)
+                        ((extract(year from month_start) - plan_start_year) * 12 + extract(month from month_start))
+                        / ((target_year - plan_start_year + 1) * 12.0)
                     )
                 )
             else target

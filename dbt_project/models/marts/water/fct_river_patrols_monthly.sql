@@ -13,7 +13,7 @@ sections as (
 per_river as (
     select
         month_start,
-        water_body_name,
+        river as water_body_name,
         count(*) as river_chiefs,
         sum(patrols) as patrols,
         sum(issues_found) as issues_found,
@@ -21,7 +21,7 @@ per_river as (
     from patrols
     group by
         month_start,
-        water_body_name
+        river
 ),
 
 section_counts as (

@@ -9,16 +9,16 @@ water as (
 final as (
     select
         month_start,
-        water_body_name,
-        section_name,
+        river as water_body_name,
+        section as section_name,
         do_mg_l,
         codmn_mg_l,
         nh3n_mg_l,
         tp_mg_l,
-        reported_class,
+        water_class as reported_class,
         computed_class,
-        coalesce(reported_class != computed_class, true) as is_class_mismatch,
-        reported_class = '劣Ⅴ' as is_worse_than_v,
+        coalesce(water_class != computed_class, true) as is_class_mismatch,
+        water_class = {{ contract_value('water_quality', 'water_class', '劣Ⅴ') }} as is_worse_than_v,
         batch_id,
         loaded_at
     from water

@@ -1,0 +1,166 @@
+"""A dataset's dbt staging model and its yml, rendered from the dataset's contract.
+
+The staging model is the contract's columns as the marts read them: the current batch of
+each month (macro `current_rows`), renamed only where the contract already says what a
+column is:
+  period                  -> month_start (a contract without one gets its batch's month)
+  a personal column       -> <name>_hash (only the keyed hash is ever stored)
+  an enum of 是/否         -> is_<name>, a boolean
+  _batch_id, _loaded_at   -> batch_id, loaded_at
+Every other column keeps the contract's name: the marts give it its business name.
+
+The yml documents each column in both languages (the contract's descriptions) and tests
+what the contract promises: `not_null` where a blank is rejected, `accepted_values` from an
+enum's values and the water classes, `relationships` to the seed registry a column names,
+and the grain (the month and the contract's key) as `unique_combination`.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cityops.contracts import Column, Contract
+from cityops.extract.values import WATER_CLASSES
+from cityops.reference import REGISTRIES
+from cityops.settings import dbt_project_dir
+
+YES, NO = "是", "否"
+MONTH = "month_start"
+MONTH_DESCRIPTION = "统计月份（月初日期）| reporting month, as its first day"
+BATCH_MONTH_DESCRIPTION = (
+    "统计月份（批次所属月份，月初日期）| reporting month: the month of the batch, as its first day"
+)
+
+
+@dataclass(frozen=True)
+class StagedColumn:
+    name: str
+    expression: str  # SQL over the macro current_rows' output
+    description: str
+    tests: list[Any] = field(default_factory=list)
+
+
+def model_name(dataset: str) -> str:
+    return f"stg_{dataset}"
+
+
+def staging_dir() -> Path:
+    """Where the generated staging models live: dbt's staging folder of the `raw` source."""
+    return dbt_project_dir() / "models" / "staging" / "raw"
+
+
+def model_paths(dataset: str) -> tuple[Path, Path]:
+    """The staging model of a dataset and its yml (what `cityops contracts sources --write` writes)."""
+    folder = staging_dir()
+    return folder / f"{model_name(dataset)}.sql", folder / f"{model_name(dataset)}.yml"
+
+
+def column_description(col: Column) -> str:
+    if col.personal:
+        return f"{col.header}（HMAC-SHA256 密钥哈希）| keyed hash of {col.name}; never stored in clear"
+    return " | ".join(x for x in (col.description_zh or col.header, col.description_en) if x)
+
+
+def is_yes_no(col: Column) -> bool:
+    return col.type == "enum" and set(col.values) == {YES, NO}
+
+
+def takes_batch_month(contract: Contract) -> bool:
+    """A file without a month column (tickets, cases, a register) belongs to its batch's month."""
+    return not any(c.name == "period" for c in contract.columns)
+
+
+def staged_name(col: Column) -> str:
+    if col.name == "period":
+        return MONTH
+    if is_yes_no(col):
+        return f"is_{col.name}"
+    return col.stored_name
+
+
+def _expression(col: Column) -> str:
+    if is_yes_no(col):
+        return f"{col.stored_name} = '{YES}'"
+    return col.stored_name
+
+
+def _tests(col: Column) -> list[Any]:
+    tests: list[Any] = []
+    if col.required and not col.optional:
+        tests.append("not_null")
+    values = WATER_CLASSES if col.type == "water_class" else col.values
+    if values and not is_yes_no(col):
+        tests.append({"accepted_values": {"arguments": {"values": list(values)}}})
+    if col.type == "street" and not col.allow_district:
+        tests.append({"relationships": {"arguments": {"to": "ref('ref_streets')", "field": "street_name"}}})
+    if col.reference:
+        seed, key = REGISTRIES[col.reference]
+        tests.append({"relationships": {"arguments": {"to": f"ref('{seed}')", "field": key}}})
+    return tests
+
+
+def staged_columns(contract: Contract) -> list[StagedColumn]:
+    """The staging model's columns, in order: what each is, where it comes from, what is tested."""
+    columns = []
+    if takes_batch_month(contract):
+        columns.append(StagedColumn(MONTH, "_batch_period", BATCH_MONTH_DESCRIPTION, ["not_null"]))
+    for col in contract.columns:
+        description = MONTH_DESCRIPTION if col.name == "period" else column_description(col)
+        columns.append(StagedColumn(staged_name(col), _expression(col), description, _tests(col)))
+    columns.append(StagedColumn("batch_id", "_batch_id", "批次 | batch that delivered the row", ["not_null"]))
+    columns.append(StagedColumn("loaded_at", "_loaded_at", "入库时间 | when the batch was published"))
+    return columns
+
+
+def grain(contract: Contract) -> list[str]:
+    """The columns no two rows of the staging model share: the month, then the contract's key."""
+    names = [MONTH] + [staged_name(contract.column(k)) for k in contract.key]
+    return list(dict.fromkeys(names))
+
+
+def _grain_words(contract: Contract) -> str:
+    return contract.grain if "month" in contract.grain else f"{contract.grain} × month"
+
+
+def render_sql(contract: Contract) -> str:
+    selected = []
+    for col in staged_columns(contract):
+        same = col.expression == col.name
+        selected.append(f"        {col.expression}{'' if same else f' as {col.name}'}")
+    about = f"One row per {_grain_words(contract)} of the current batches: {contract.title_en}."
+    if takes_batch_month(contract):
+        about += " The file has no month column: a row belongs to its batch's month, so a corrected month replaces"
+        about += " exactly its own rows."
+    return (
+        "".join(f"-- {line}\n" for line in textwrap.wrap(about, 96)) + "with\n\n"
+        "source as (\n"
+        f"    {{{{ current_rows('{contract.dataset}') }}}}\n"
+        "),\n\n"
+        "renamed as (\n"
+        "    select\n" + ",\n".join(selected) + "\n"
+        "    from source\n"
+        ")\n\n"
+        "select * from renamed\n"
+    )
+
+
+def render_yml(contract: Contract) -> str:
+    model = {
+        "name": model_name(contract.dataset),
+        "description": f"One row per {_grain_words(contract)}, current batches only. "
+        f"{contract.title_zh} | {contract.title_en} ({contract.department}): the contract's columns, "
+        "named for the marts; raw keeps every batch received.",
+        "data_tests": [{"unique_combination": {"arguments": {"columns": grain(contract)}}}],
+        "columns": [],
+    }
+    for col in staged_columns(contract):
+        entry: dict[str, Any] = {"name": col.name, "description": col.description}
+        if col.tests:
+            entry["data_tests"] = col.tests
+        model["columns"].append(entry)
+    return yaml.safe_dump({"version": 2, "models": [model]}, allow_unicode=True, sort_keys=False, width=120)
