@@ -477,3 +477,9 @@ def quality_docs(period: str) -> None:
     from cityops.validate.data_docs import build_data_docs
 
     click.echo(str(build_data_docs(parse_period(period))))
+
+
+# --- BI (its own module; one line here) -----------------------------------------------------
+from cityops.bi.cli import bi as _bi  # noqa: E402
+
+main.add_command(_bi)

@@ -81,7 +81,7 @@ def setup(admin: Admin, template: Path | None = None) -> None:
     """Migrate the metadata, sync permissions, create (or reset) the admin.
 
     With a SQLite metadata file and a template (a copy made right after the first
-    migration of this Superset version), a new home starts from the copy: migrating 
+    migration of this Superset version), a new home starts from the copy: migrating
     from nothing costs about a minute on two cores.
     """
     target = metadata_file()
@@ -112,7 +112,9 @@ def _ensure_admin(admin: Admin) -> None:
     user = security_manager.find_user(username=admin.username)
     if user is None:
         role = security_manager.find_role("Admin")
-        created = security_manager.add_user(admin.username, "城运", "管理员", admin.email, role, password=admin.password)
+        created = security_manager.add_user(
+            admin.username, "城运", "管理员", admin.email, role, password=admin.password
+        )
         if not created:
             raise SystemExit(f"cityops_bi: could not create the Superset admin {admin.username!r}")
     else:

@@ -13,6 +13,7 @@ Debian's chromium and chromedriver (/usr/bin), flags for a machine with no netwo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import tempfile
@@ -114,13 +115,13 @@ def open_dashboard(driver: webdriver.Chrome, base: str, dashboard: dict[str, Any
     def settled() -> bool:
         holders = driver.find_elements(By.CSS_SELECTOR, CHART)
         busy = driver.find_elements(By.CSS_SELECTOR, LOADING)
-        drawn = driver.find_elements(By.CSS_SELECTOR, f"{CHART} svg, {CHART} canvas, {CHART} table, {CHART} .header-line")
+        drawn = driver.find_elements(
+            By.CSS_SELECTOR, f"{CHART} svg, {CHART} canvas, {CHART} table, {CHART} .header-line"
+        )
         return bool(holders) and not busy and len(drawn) >= len(holders)
 
-    try:
+    with contextlib.suppress(TimeoutError):  # reported below as charts still loading
         _wait(settled, 180, f"every chart of {dashboard['dashboard_title']} to draw")
-    except TimeoutError:
-        pass  # reported below as charts not drawn
     time.sleep(2)  # ECharts animates its first frame
     holders = driver.find_elements(By.CSS_SELECTOR, CHART)
     errors = [e.text.strip() for e in driver.find_elements(By.CSS_SELECTOR, ERRORS) if e.text.strip()]
@@ -180,7 +181,9 @@ def browse(args: argparse.Namespace) -> int:
                 seen["screenshot"] = str(args.screenshots / f"{dashboard['slug'] or dashboard['id']}.png")
                 screenshot(driver, Path(seen["screenshot"]))
             report.append(seen)
-            print(f"{seen['title']}: {seen['charts']} charts, {len(seen['errors'])} errors, {seen['busy']} still loading")
+            print(
+                f"{seen['title']}: {seen['charts']} charts, {len(seen['errors'])} errors, {seen['busy']} still loading"
+            )
     if args.report is not None:
         args.report.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     return 1 if any(d["errors"] or d["busy"] for d in report) else 0

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -25,6 +25,8 @@ import yaml
 KINDS = ("databases", "datasets", "charts", "dashboards", "queries")
 MASK = "XXXXXXXXXX"  # Superset's own placeholder for a password it will not show
 _CHART_IDS_IN_PARAMS = ("datasource", "slice_id", "dashboards")
+# derived by the dashboard page from label_colors and the scheme, and written back on every open
+_DERIVED_COLOURS = ("map_label_colors", "shared_label_colors", "color_scheme_domain")
 
 
 def dump(doc: Mapping[str, Any]) -> str:
@@ -67,7 +69,7 @@ def masked_uri(url: str, user: str | None = None) -> str:
 
 def import_contents(assets: Mapping[str, Mapping[str, Any]], warehouse_url: str | None) -> dict[str, str]:
     """The files Superset's ImportAssetsCommand takes, from the folder's documents."""
-    metadata = {"version": "1.0.0", "type": "assets", "timestamp": datetime.now(tz=timezone.utc).isoformat()}
+    metadata = {"version": "1.0.0", "type": "assets", "timestamp": datetime.now(tz=UTC).isoformat()}
     contents = {"metadata.yaml": dump(metadata)}
     for rel, original in assets.items():
         doc = copy.deepcopy(dict(original))
@@ -141,6 +143,8 @@ def _dashboard(doc: dict[str, Any]) -> dict[str, Any]:
         renumber.setdefault(old, len(renumber) + 1)
         chart["meta"]["chartId"] = renumber[old]
     metadata = doc.get("metadata") or {}
+    for key in _DERIVED_COLOURS:
+        metadata.pop(key, None)
     for native_filter in metadata.get("native_filter_configuration", []):
         _rescope(native_filter, renumber)
     _rescope(metadata.get("global_chart_configuration") or {}, renumber)

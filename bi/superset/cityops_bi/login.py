@@ -20,9 +20,9 @@ def ensure_login(admin_url: str, user: str, password: str) -> None:
         with conn.cursor() as cur:
             # dbt creates the role at its first build; before that, create it as dbt would
             cur.execute(
-                sql.SQL(
-                    "do $$ begin create role {} nologin; exception when duplicate_object then null; end $$"
-                ).format(sql.Identifier(REPORTING_ROLE))
+                sql.SQL("do $$ begin create role {} nologin; exception when duplicate_object then null; end $$").format(
+                    sql.Identifier(REPORTING_ROLE)
+                )
             )
             cur.execute("select 1 from pg_roles where rolname = %s", (user,))
             verb = "alter" if cur.fetchone() else "create"
