@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     browse.add_argument("--save-query-contexts", action="store_true", help="open every chart without one in Explore")
     browse.add_argument("--screenshots", type=Path, help="save a PNG of every dashboard into this folder")
     browse.add_argument("--report", type=Path, help="write what each dashboard showed as JSON")
+    browse.add_argument("--only", action="append", help="only this dashboard (slug; repeatable)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 

@@ -176,6 +176,8 @@ def browse(args: argparse.Namespace) -> int:
         for dashboard in sorted(api.listing("dashboard"), key=lambda d: d["id"]):
             if args.screenshots is None and args.report is None:
                 break
+            if args.only and dashboard["slug"] not in args.only:
+                continue
             seen = open_dashboard(driver, base, dashboard)
             if args.screenshots is not None:
                 seen["screenshot"] = str(args.screenshots / f"{dashboard['slug'] or dashboard['id']}.png")

@@ -68,27 +68,28 @@ class Dataset:
         self.sql = _source_sql(doc)
         self.broken: dict[str, str] = {}
         self.problems: list[str] = []
+        self.columns = {c["column_name"] for c in doc.get("columns", [])}
+        self.metrics = {m["metric_name"] for m in doc.get("metrics", [])}
         try:
             self.tables = _tables(self.sql)
             outputs = set(_resolve(self.sql, marts))
-        except (OptimizeError, ParseError) as exc:
-            self.tables, outputs = set(), set()
-            self.problems.append(f"dataset «{self.name}»: its query no longer runs on the marts: {_why(exc)}")
-        missing_tables = sorted(t for t in self.tables if t not in marts)
-        for table in missing_tables:
+        except (OptimizeError, ParseError) as exc:  # nothing it offers can run
+            self.tables = set()
+            why = f"the dataset's query no longer runs on the marts: {_why(exc)}"
+            self.broken = dict.fromkeys(self.columns | self.metrics, why)
+            self.problems.append(f"dataset «{self.name}»: {why}")
+            return
+        for table in sorted(t for t in self.tables if t not in marts):
             self.problems.append(f"dataset «{self.name}» reads {SCHEMA}.{table}, which no dbt model builds")
-        self.columns = {c["column_name"] for c in doc.get("columns", [])}
-        self.metrics = {m["metric_name"] for m in doc.get("metrics", [])}
         for column in doc.get("columns", []):
             name, expression = column["column_name"], column.get("expression")
             if expression:
                 self._check_expression(f"calculated column «{name}»", name, expression, marts)
-            elif outputs and name not in outputs:
+            elif name not in outputs:
                 self.broken[name] = f"{SCHEMA}.{'/'.join(sorted(self.tables))} has no column {name!r}"
         for metric in doc.get("metrics", []):
-            self._check_expression(
-                f"metric «{metric['metric_name']}»", metric["metric_name"], metric["expression"], marts
-            )
+            name = metric["metric_name"]
+            self._check_expression(f"metric «{name}»", name, metric["expression"], marts)
         for name, why in self.broken.items():
             self.problems.append(f"dataset «{self.name}»: «{name}»: {why}")
 
