@@ -137,8 +137,13 @@ def open_dashboard(driver: webdriver.Chrome, base: str, dashboard: dict[str, Any
 
 
 def screenshot(driver: webdriver.Chrome, path: Path) -> None:
-    """The whole dashboard: the window grows to the page's height first."""
-    height = driver.execute_script("return document.documentElement.scrollHeight")
+    """The whole dashboard: the window grows to the bottom of its lowest chart first."""
+    height = driver.execute_script(
+        "const bottoms = [...document.querySelectorAll(arguments[0])]"
+        "  .map(e => e.getBoundingClientRect().bottom + window.scrollY);"
+        "return Math.max(document.documentElement.scrollHeight, ...bottoms) + 48;",
+        CHART,
+    )
     driver.set_window_size(WIDTH, max(900, int(height)))
     time.sleep(2)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -180,7 +185,7 @@ def browse(args: argparse.Namespace) -> int:
                 continue
             seen = open_dashboard(driver, base, dashboard)
             if args.screenshots is not None:
-                seen["screenshot"] = str(args.screenshots / f"{dashboard['slug'] or dashboard['id']}.png")
+                seen["screenshot"] = str(args.screenshots / f"superset-{dashboard['slug'] or dashboard['id']}.png")
                 screenshot(driver, Path(seen["screenshot"]))
             report.append(seen)
             print(
