@@ -137,15 +137,17 @@ def open_dashboard(driver: webdriver.Chrome, base: str, dashboard: dict[str, Any
 
 
 def screenshot(driver: webdriver.Chrome, path: Path) -> None:
-    """The whole dashboard: the window grows to the bottom of its lowest chart first."""
-    height = driver.execute_script(
-        "const bottoms = [...document.querySelectorAll(arguments[0])]"
-        "  .map(e => e.getBoundingClientRect().bottom + window.scrollY);"
-        "return Math.max(document.documentElement.scrollHeight, ...bottoms) + 48;",
-        CHART,
-    )
-    driver.set_window_size(WIDTH, max(900, int(height)))
-    time.sleep(2)
+    """The whole dashboard: the window grows to the bottom of its lowest chart first (twice:
+    charts below the fold are only laid out once they are in view)."""
+    for _ in range(2):
+        height = driver.execute_script(
+            "const bottoms = [...document.querySelectorAll(arguments[0])]"
+            "  .map(e => e.getBoundingClientRect().bottom + window.scrollY);"
+            "return Math.max(document.documentElement.scrollHeight, ...bottoms) + 64;",
+            CHART,
+        )
+        driver.set_window_size(WIDTH, max(900, int(height)))
+        time.sleep(3)
     path.parent.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(path))
     driver.set_window_size(WIDTH, 1000)
