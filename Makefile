@@ -7,10 +7,11 @@ CITYOPS := .venv/bin/cityops
 export CITYOPS_HOME ?= $(CURDIR)/var
 SAMPLE_PERIODS := $(sort $(notdir $(wildcard extract/samples/20*)))
 
-.PHONY: help install run test lint bench clean
+.PHONY: help install run test lint bench clean bi system-packages
 help:
 	@echo "make run    install, start the warehouse, run the month close for $(SAMPLE_PERIODS)"
 	@echo "make test   install, then lint and the whole test suite (real PostgreSQL, dbt, GX, Airflow)"
+	@echo "make bi     after make run: Superset with the district's dashboards on http://127.0.0.1:8088"
 	@echo "make bench  the performance measures of issue 8 (not part of make test; BENCH_ARGS='--repeat 5')"
 
 install: .venv/.synced
@@ -27,18 +28,28 @@ run: install
 	$(CITYOPS) run --period $(firstword $(SAMPLE_PERIODS)) --to $(lastword $(SAMPLE_PERIODS)) --airflow
 
 lint: install
-	.venv/bin/ruff check src dev tests dags
-	.venv/bin/ruff format --check src dev tests dags
+	.venv/bin/ruff check src dev tests dags bi
+	.venv/bin/ruff format --check src dev tests dags bi
 	$(CITYOPS) contracts sources
 	@# sqlfluff with dbt's templater, compiling against a throwaway embedded warehouse
 	.venv/bin/python -m cityops_dev.lint_sql
 
-test: lint
-	.venv/bin/pytest
+test: lint system-packages
+	.venv/bin/pytest -n 2 $(PYTEST_ARGS)
+
+# Superset (bi/superset): its own locked environment, SQLite metadata under CITYOPS_HOME,
+# the dashboards imported; prints the URL and login. `cityops bi down` stops it.
+bi: install
+	$(CITYOPS) bi up
+
+# Debian packages the browser tests need (chromium, chromedriver, a CJK font), when missing.
+system-packages:
+	@dev/system-packages.sh
 
 bench: install
 	.venv/bin/python -m cityops_dev.bench $(BENCH_ARGS)
 
 clean:
+	-$(CITYOPS) bi down
 	-$(CITYOPS) warehouse stop
 	rm -rf var

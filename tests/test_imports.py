@@ -36,6 +36,7 @@ RANKS = {
     "report": 4,
     "ingest": 5,
     "orchestrate": 6,
+    "bi": 6,  # serve: what people and BI tools use, beside the orchestration
     "cli": 7,
 }
 TOP = max(RANKS.values())  # a new package (the portal, say) may use everything below it

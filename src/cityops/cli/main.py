@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from cityops.bi.cli import bi
 from cityops.cli import contracts, docs, files, month, warehouse
 from cityops.cli.exits import EXIT_FAILED, fail
 from cityops.errors import ContractError, SystemFailure, UsageError
@@ -90,6 +91,7 @@ for command in (
     contracts.templates,
     docs.docs,
     docs.quality,
+    bi,
 ):
     main.add_command(command)
 
