@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.fixtures.commands import ROOT
 
 PROJECT = ROOT / "dbt_project"
 MOST_PARENTS = 6  # dbt-project-evaluator flags a model with 7 or more

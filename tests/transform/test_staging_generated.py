@@ -17,7 +17,8 @@ import yaml
 from cityops.contracts import all_contracts, get_contract
 from cityops.reference import seed_rows
 from cityops.transform.sources import COMMAND, stale_files, write_sources
-from tests.conftest import ROOT, cityops, query
+from tests.fixtures.commands import ROOT, cityops
+from tests.fixtures.db import query
 
 LAMPS = "street_lamp_faults"
 CONTRACT = """\

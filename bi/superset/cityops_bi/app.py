@@ -30,12 +30,12 @@ class Admin:
 
     @classmethod
     def from_env(cls) -> Admin:
-        password = os.environ.get("SUPERSET_ADMIN_PASSWORD")
-        if not password:
+        given = os.environ.get("SUPERSET_ADMIN_PASSWORD")
+        if not given:
             raise SystemExit("cityops_bi: set SUPERSET_ADMIN_PASSWORD (the Superset admin's password)")
         return cls(
             username=os.environ.get("SUPERSET_ADMIN_USERNAME", "admin"),
-            password=password,
+            password=given,
             email=os.environ.get("SUPERSET_ADMIN_EMAIL", "admin@cityops.invalid"),
         )
 

@@ -111,7 +111,13 @@ def bi_check() -> None:
 
 
 @bi.command("screenshots")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("docs"), show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("docs"),
+    show_default=True,
+    help="Folder the PNG screenshots are written to.",
+)
 @_guard
 def bi_screenshots(out: Path) -> None:
     """PNG of every dashboard (headless Chromium) from the running Superset."""
