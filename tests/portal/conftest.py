@@ -64,6 +64,7 @@ def portal(home, tmp_path_factory) -> Server:
         "CITYOPS_TEST_GATE": str(gate),
         "CITYOPS_TEST_GATE_AT": "staged",
         "CITYOPS_PORTAL_WORKERS": "2",
+        "CITYOPS_PORTAL_BUILD": "off",  # the marts refresh runs dbt: a minute the tests do not spend
         "CITYOPS_MAX_FILE_MB": str(MAX_FILE_MB),
     }
     with log.open("w") as out:

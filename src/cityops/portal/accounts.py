@@ -91,31 +91,31 @@ def add(conn: psycopg.Connection, username: str, department: str, role: str, pas
         raise UsageError(f"only {ADMIN_DEPARTMENT} accounts may be admin")
     if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise UsageError("a username is letters, digits, '.', '-' or '_'")
-    password = password or generate_password()
-    check_password_rule(password)
+    first = password or generate_password()
+    check_password_rule(first)
     try:
         conn.execute(
             "insert into portal.accounts (username, department, role, password_hash) values (%s, %s, %s, %s)",
-            (username, department, role, _HASHER.hash(password)),
+            (username, department, role, _HASHER.hash(first)),
         )
     except psycopg.errors.UniqueViolation:
         raise UsageError(f"the account '{username}' exists; use `cityops portal users reset`") from None
-    return password
+    return first
 
 
 def reset(conn: psycopg.Connection, username: str, password: str | None = None) -> str:
     """A new first-time password; unlocks and re-enables the account, ends its sessions."""
-    password = password or generate_password()
-    check_password_rule(password)
+    first = password or generate_password()
+    check_password_rule(first)
     found = conn.execute(
         "update portal.accounts set password_hash = %s, must_change = true, disabled = false, "
         "failed_logins = 0, locked_until = null where username = %s returning username",
-        (_HASHER.hash(password), username),
+        (_HASHER.hash(first), username),
     ).fetchone()
     if not found:
         raise UsageError(f"no account '{username}'")
     conn.execute("delete from portal.sessions where username = %s", (username,))
-    return password
+    return first
 
 
 def disable(conn: psycopg.Connection, username: str) -> None:

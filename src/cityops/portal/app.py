@@ -123,9 +123,9 @@ def create_app(home: Home, conninfo: str, secret: str, *, workers: int = 2, secu
 
     @app.get("/login")
     def login_form(request: Request) -> Response:
-        token = new_token()
-        response = page(request, "login.html", csrf=token, error=None)
-        portal.set_cookie(response, LOGIN_COOKIE, portal.sign(token), 3600)
+        login_token = new_token()
+        response = page(request, "login.html", csrf=login_token, error=None)
+        portal.set_cookie(response, LOGIN_COOKIE, portal.sign(login_token), 3600)
         return response
 
     @app.post("/login")
@@ -137,9 +137,9 @@ def create_app(home: Home, conninfo: str, secret: str, *, workers: int = 2, secu
             audit(conn, account, f"login_{verdict}", username=username[:64])
             if verdict != "ok":
                 key = {"locked": "login_locked", "disabled": "login_disabled"}.get(verdict, "login_wrong")
-                token = new_token()
-                response = page(request, "login.html", status=401, csrf=token, error=(key, accounts.LOCK_MINUTES))
-                portal.set_cookie(response, LOGIN_COOKIE, portal.sign(token), 3600)
+                login_token = new_token()
+                response = page(request, "login.html", status=401, csrf=login_token, error=(key, accounts.LOCK_MINUTES))
+                portal.set_cookie(response, LOGIN_COOKIE, portal.sign(login_token), 3600)
                 return response
             session_token = accounts.open_session(conn, account.username)
         response = redirect("/password" if account.must_change else "/")

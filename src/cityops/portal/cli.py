@@ -84,8 +84,8 @@ def users_add(username: str, department: str, admin: bool) -> None:
     from cityops.portal import accounts
 
     with _connected() as conn:
-        password = accounts.add(conn, username, department, "admin" if admin else "clerk")
-    click.echo(f"{username} ({department}{', admin' if admin else ''}): first password {password}")
+        first = accounts.add(conn, username, department, "admin" if admin else "clerk")
+    click.echo(f"{username} ({department}{', admin' if admin else ''}): first password {first}")
 
 
 @users.command("list")
@@ -129,8 +129,8 @@ def users_reset(username: str) -> None:
     from cityops.portal import accounts
 
     with _connected() as conn:
-        password = accounts.reset(conn, username)
-    click.echo(f"{username}: new first password {password} (to be changed at next login)")
+        first = accounts.reset(conn, username)
+    click.echo(f"{username}: new first password {first} (to be changed at next login)")
 
 
 @users.command("demo")

@@ -16,6 +16,7 @@ import json
 import logging
 import multiprocessing
 import os
+import subprocess
 import sys
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -149,7 +150,41 @@ def run_upload(upload_id: str, kept_file: str, dataset: str, period: str) -> str
                 upload_id,
             ),
         )
-    return state
+    return answer["status"] if answer and answer["status"] == "loaded" else state
+
+
+class MartsRefresh:
+    """After a load, the marts catch up by themselves: `cityops build` in the background, one at a
+    time; loads that land during a build ask for one more build after it, not one each.
+    CITYOPS_PORTAL_BUILD=off leaves the marts to the month close (or the transform DAG)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False
+        self.enabled = os.environ.get("CITYOPS_PORTAL_BUILD", "on") != "off"
+
+    def request(self) -> None:
+        if not self.enabled:
+            return
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+        threading.Thread(target=self._loop, name="marts-refresh", daemon=True).start()
+
+    def _loop(self) -> None:
+        cityops = Path(sys.executable).with_name("cityops")
+        while True:
+            done = subprocess.run([str(cityops), "build"], capture_output=True, text=True)
+            if done.returncode:
+                log.error("marts refresh failed: %s", (done.stderr or done.stdout).strip()[-500:])
+            with self._lock:
+                if not self._again:
+                    self._running = False
+                    return
+                self._again = False
 
 
 class Runner:
@@ -160,6 +195,7 @@ class Runner:
         self.workers = workers
         self._lock = threading.Lock()
         self._pool = self._new_pool()
+        self.marts = MartsRefresh()
 
     def _new_pool(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("spawn")
@@ -182,6 +218,8 @@ class Runner:
     def _finished(self, upload_id: str, future: Future) -> None:
         error = future.exception()
         if error is None:
+            if future.result() == "loaded":
+                self.marts.request()
             return
         log.error("upload %s: the worker failed: %s", upload_id, error)
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
