@@ -35,7 +35,7 @@ lint: install
 	.venv/bin/python -m cityops_dev.lint_sql
 
 test: lint system-packages
-	.venv/bin/pytest -n 2 $(PYTEST_ARGS)
+	.venv/bin/pytest -n 2 --durations=25 $(PYTEST_ARGS)
 
 # Superset (bi/superset): its own locked environment, SQLite metadata under CITYOPS_HOME,
 # the dashboards imported; prints the URL and login. `cityops bi down` stops it.
