@@ -83,6 +83,7 @@ for command in (
     warehouse.warehouse,
     files.validate,
     files.ingest,
+    files.withdraw,
     month.build,
     month.run,
     month.backfill,
