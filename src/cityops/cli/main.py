@@ -84,6 +84,7 @@ for command in (
     warehouse.warehouse,
     files.validate,
     files.ingest,
+    files.withdraw,
     month.build,
     month.run,
     month.backfill,
