@@ -15,6 +15,7 @@ from cityops.bi.cli import bi
 from cityops.cli import contracts, docs, files, month, warehouse
 from cityops.cli.exits import EXIT_FAILED, fail
 from cityops.errors import ContractError, SystemFailure, UsageError
+from cityops.portal.cli import portal
 from cityops.settings import Home
 
 
@@ -92,6 +93,7 @@ for command in (
     docs.docs,
     docs.quality,
     bi,
+    portal,
 ):
     main.add_command(command)
 

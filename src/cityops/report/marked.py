@@ -361,3 +361,38 @@ def _stream_copy(source: Path, contract: Contract, kept: list[Problem], total: i
         notes.append([put(WriteOnlyCell(notes), v) for v in values])
     book.save(target)
     return MarkedCopy(target, marked, len(marks.notes))
+
+
+def cell_references(source: Path, contract: Contract, problems: list[Problem]) -> list[tuple[str | None, str | None]]:
+    """(sheet, Excel cell such as "C7") of each problem, as the marked copy places it; (sheet, None)
+    for a problem of the whole file or of a column the file lacks. The portal's problem table."""
+    from openpyxl.utils import get_column_letter
+
+    from cityops.extract.sheets import sheets
+    from cityops.extract.sniff import sniff
+
+    if not problems or any(p.rule in UNREADABLE for p in problems):
+        return [(None, None)] * len(problems)
+    kind = sniff(source)
+    found: tuple[int, Layout, list[Any]] | None = None
+    for index, rows in enumerate(sheets(source, kind)):
+        head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+        layout, _ = find_layout(head, contract)
+        if layout is not None:
+            found = (index, layout, next((c for n, c in head if n == layout.header_row), []))
+            break
+    if found is None:
+        return [(None, None)] * len(problems)
+    index, layout, header = found
+    sheet = source.name
+    if kind.format != "csv":
+        import python_calamine
+
+        visible = [m.name for m in python_calamine.load_workbook(str(source)).sheets_metadata
+                   if str(m.visible).endswith("Visible")]  # fmt: skip
+        sheet = visible[index]
+    where: dict[Problem, str] = {}
+    for (row, column), placed in _locate(problems, layout, contract, header).cells.items():
+        for problem in placed:
+            where.setdefault(problem, f"{get_column_letter(column + 1)}{row}")
+    return [(sheet, where.get(p)) for p in problems]
