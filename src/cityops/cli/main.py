@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from cityops.bi.cli import bi
-from cityops.cli import contracts, docs, files, month, warehouse
+from cityops.cli import contracts, docs, files, month, stack, warehouse
 from cityops.cli.exits import EXIT_FAILED, fail
 from cityops.errors import ContractError, SystemFailure, UsageError
 from cityops.settings import Home
@@ -92,6 +92,7 @@ for command in (
     docs.docs,
     docs.quality,
     bi,
+    stack.stack,
 ):
     main.add_command(command)
 
