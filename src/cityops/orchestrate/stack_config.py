@@ -32,6 +32,7 @@ SIMPLE_AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_mana
 # The same everywhere, whatever the machine.
 FIXED: dict[str, str] = {
     "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+    "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "cityops.orchestrate.celery_config.CELERY_CONFIG",
     "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
     "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
     "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "true",
