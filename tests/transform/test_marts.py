@@ -4,8 +4,9 @@ One module-scoped warehouse story, built three times (dbt is the slow part):
   A. January, every dataset              → full build
   B. February, four datasets             → incremental build (only February's tickets)
   C. a corrected February hotline file   → the February tickets replaced, January untouched
-  D. a corrected February grid file, and a test that fails → nothing published, the
-     incremental grid facts included (they are built behind the same swap as the rest)
+  D. March's grid cases, and a test that fails → nothing published, the incremental grid
+     fact included (it is built behind the same swap as the rest)
+  E. February's grid cases withdrawn     → (cityops withdraw, no replacement) February's cases gone
 Every test then reads what the story left behind.
 """
 
@@ -25,7 +26,7 @@ from cityops.load.warehouse import connect
 from cityops.periods import parse_period
 from cityops.transform.dbt import build
 from cityops_dev.samples import write_month
-from tests.fixtures.commands import ROOT
+from tests.fixtures.commands import ROOT, cityops
 from tests.fixtures.db import RESET, query, scalar
 
 STATUSES = {"on_track", "at_risk", "off_track", "no_data"}
@@ -55,7 +56,10 @@ def run_results(home) -> dict[str, dict]:
 
 
 def facts_by_month(home, fact: str = "fct_hotline_tickets", key: str = "ticket_id") -> dict[str, tuple[int, str]]:
-    """Rows and a digest of (key, batch) per month: an untouched month keeps both."""
+    """Rows and a digest of (key, batch) per month: an untouched month keeps both.
+
+    (Not the row versions: a build copies a published incremental fact into marts__next.)
+    """
     rows = query(
         home,
         f"select month_start::text, count(*), md5(string_agg({key} || batch_id, ',' order by {key})) "
@@ -68,13 +72,8 @@ def tickets_by_month(home) -> dict[str, tuple[int, str]]:
     return facts_by_month(home)
 
 
-def drop_last_lines(original: Path, folder: Path, drops: int) -> Path:
-    """A corrected file: the department's CSV without its last lines (one ticket or case a line)."""
-    lines = original.read_bytes().splitlines(keepends=True)
-    corrected = folder / original.name
-    folder.mkdir()
-    corrected.write_bytes(b"".join(lines[:-drops]))
-    return corrected
+def grid_by_month(home) -> dict[str, tuple[int, str]]:
+    return facts_by_month(home, "fct_grid_cases", "case_id")
 
 
 @dataclass
@@ -86,6 +85,9 @@ class Story:
     correction_rows_affected: dict = field(default_factory=dict)
     corrected_tickets: int = 0
     grid_february: int = 0
+    grid_before_withdrawal: dict = field(default_factory=dict)
+    grid_after_withdrawal: dict = field(default_factory=dict)
+    withdrawn: dict = field(default_factory=dict)
     grid_before_failure: dict = field(default_factory=dict)
     grid_after_failure: dict = field(default_factory=dict)
     grid_streets_before_failure: list = field(default_factory=list)
@@ -118,7 +120,10 @@ def story(home, tmp_path_factory) -> Story:
     # or UTF-8, one ticket a line, so dropping lines drops tickets).
     original = february["hotline_cases"]
     assert original.suffix == ".csv", "the correction step drops lines of the CSV hotline sample"
-    corrected = drop_last_lines(original, scratch / "corrected", CORRECTION_DROPS)
+    lines = original.read_bytes().splitlines(keepends=True)
+    corrected = scratch / "corrected" / original.name
+    corrected.parent.mkdir()
+    corrected.write_bytes(b"".join(lines[:-CORRECTION_DROPS]))
     assert ingest(corrected, "hotline_cases", "2025-02").status == "loaded"
     build()
     told.after_correction = tickets_by_month(home)
@@ -127,12 +132,11 @@ def story(home, tmp_path_factory) -> Story:
     }
     told.corrected_tickets = told.after_correction["2025-02-01"][0]
 
-    # D. A corrected grid month, and a build whose gate test fails (a rehearsal).
+    # D. March's grid cases arrive, and a test at error severity fails (a rehearsal).
     grid_streets = "select * from marts.fct_grid_street_monthly order by 1, 2, 3"
-    told.grid_before_failure = facts_by_month(home, "fct_grid_cases", "case_id")
+    told.grid_before_failure = grid_by_month(home)
     told.grid_streets_before_failure = query(home, grid_streets)
-    grid = drop_last_lines(february["grid_cases"], scratch / "corrected-grid", CORRECTION_DROPS)
-    assert ingest(grid, "grid_cases", "2025-02").status == "loaded"
+    ingest_all(month_files("2025-03", scratch, ("grid_cases",)), "2025-03")
     os.environ["CITYOPS_DBT_VARS"] = json.dumps({"cityops_fail_build": True})
     try:
         with pytest.raises(BuildNotPublished) as failed:
@@ -140,8 +144,19 @@ def story(home, tmp_path_factory) -> Story:
     finally:
         del os.environ["CITYOPS_DBT_VARS"]
     told.failure = str(failed.value)
-    told.grid_after_failure = facts_by_month(home, "fct_grid_cases", "case_id")
+    told.grid_after_failure = grid_by_month(home)
     told.grid_streets_after_failure = query(home, grid_streets)
+
+    # E. February's grid cases withdrawn, no file sent instead: the incremental fact must drop them.
+    told.grid_before_withdrawal = grid_by_month(home)
+    withdrawn = cityops(
+        "withdraw", "--dataset", "grid_cases", "--period", "2025-02", "--reason", "网格系统导出重复 duplicated export",
+        "--by", "王敏", "--json",
+    )  # fmt: skip
+    assert withdrawn.returncode == 0, withdrawn.stdout + withdrawn.stderr
+    told.withdrawn = json.loads(withdrawn.stdout)
+    build()
+    told.grid_after_withdrawal = grid_by_month(home)
     return told
 
 
@@ -237,11 +252,11 @@ def test_a_corrected_month_replaces_that_months_rows_only(story, home):
 
 
 def test_a_failed_build_publishes_nothing_the_incremental_facts_included(story, home):
-    assert "assert_build_not_rehearsing_a_failure" in story.failure
+    assert "FAILED at test assert_build_not_rehearsing_a_failure" in story.failure
     assert "The marts were not replaced" in story.failure
-    assert story.grid_after_failure == story.grid_before_failure, "the corrected grid month reached BI"
+    assert story.grid_after_failure == story.grid_before_failure, "March's grid cases reached BI"
+    assert "2025-03-01" not in story.grid_after_failure
     assert story.grid_streets_after_failure == story.grid_streets_before_failure
-    assert story.grid_before_failure["2025-02-01"][0] == story.grid_february
     assert not query(home, "select 1 from pg_namespace where nspname = 'marts__next'")
 
 
@@ -304,3 +319,32 @@ def test_docs_command_generates_the_site_under_cityops_home(story, home):
     scorecard = catalog["nodes"]["model.cityops.kpi_scorecard"]
     assert "记分卡" in scorecard["metadata"]["comment"]
     assert (home.root / "docs" / "index.html").is_file()
+
+
+def test_a_withdrawn_month_leaves_the_incremental_facts_and_shows_who_and_why(story, home):
+    assert story.withdrawn["status"] == "withdrawn" and story.withdrawn["withdrawn_by"] == "王敏"
+    assert story.grid_before_withdrawal["2025-02-01"][0] == story.grid_february > 0
+    assert "2025-02-01" not in story.grid_after_withdrawal, "the withdrawn month's cases are gone"
+    assert story.grid_after_withdrawal["2025-01-01"] == story.grid_before_withdrawal["2025-01-01"], "January untouched"
+    assert scalar(home, "select count(*) from marts.fct_grid_street_monthly where month_start = '2025-02-01'") == 0
+    batch = story.withdrawn["batch_id"]
+    assert scalar(home, "select count(*) from raw.grid_cases where _batch_id = %s", batch) > 0, "raw keeps the rows"
+    audit = query(
+        home, "select status, withdrawn_by, withdrawn_reason from audit.ingest_batches where batch_id = %s", batch
+    )
+    assert audit == [("withdrawn", "王敏", "网格系统导出重复 duplicated export")]
+    shown = query(
+        home,
+        "select dataset, month_start::text, withdrawn_by, withdrawn_reason, is_replaced, row_count "
+        "from marts.fct_batch_withdrawals where batch_id = %s",
+        batch,
+    )
+    assert shown == [
+        ("grid_cases", "2025-02-01", "王敏", "网格系统导出重复 duplicated export", False, story.grid_february)
+    ]
+
+
+def test_withdrawing_a_month_without_a_current_batch_is_a_usage_error(story, home):
+    done = cityops("withdraw", "--dataset", "grid_cases", "--period", "2025-02", "--reason", "again", "--by", "x")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "no current batch" in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -72,7 +72,7 @@ def published_batches(conn) -> dict[str, str]:
         return {}
     rows = conn.execute(
         "select dataset, count(*), max(decided_at) from audit.ingest_batches "
-        "where status in ('current', 'superseded') group by dataset"
+        "where status in ('current', 'superseded', 'withdrawn') group by dataset"
     ).fetchall()
     return {dataset: f"{count}|{last.isoformat() if last else ''}" for dataset, count, last in rows}
 
