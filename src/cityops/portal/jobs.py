@@ -11,7 +11,6 @@ sheet and Excel cell, and the full problem list as a spreadsheet.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import logging
 import multiprocessing
@@ -252,7 +251,3 @@ class Runner:
 
 def default_workers() -> int:
     return int(os.environ.get("CITYOPS_PORTAL_WORKERS", "2"))
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
