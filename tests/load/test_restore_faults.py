@@ -17,8 +17,8 @@ import pytest
 from cityops.ingest import ingest
 from cityops.load.backup import client
 from tests.fixtures.commands import cityops, paused_command, wait_until_paused
+from tests.fixtures.db import fingerprint
 from tests.fixtures.garbage import garbage_rows, table, write
-from tests.load.test_backup import fingerprint
 
 
 @pytest.fixture
