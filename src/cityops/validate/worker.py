@@ -44,6 +44,8 @@ def gate_worker() -> GateWorker | None:
     """This process's worker, started on first use; None where GX runs in-process."""
     global _worker
     with _lock:
+        if _worker is not None and _worker.parent != os.getpid():
+            _worker = None  # a forked child: the pipes are its parent's
         if _worker is None and not _failed and _wanted():
             _worker = GateWorker()
             atexit.register(_worker.close)
@@ -75,6 +77,7 @@ class GateWorker:
     """The parent's side of the worker."""
 
     def __init__(self) -> None:
+        self.parent = os.getpid()
         self.proc: subprocess.Popen | None = subprocess.Popen(
             [sys.executable, "-m", "cityops.validate.worker"],
             stdin=subprocess.PIPE,
@@ -116,8 +119,9 @@ class GateWorker:
             self.proc = None
 
     def close(self) -> None:
-        with self.lock:
-            self._stop()
+        if self.parent == os.getpid():
+            with self.lock:
+                self._stop()
 
 
 def _serve() -> None:
