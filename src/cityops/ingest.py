@@ -24,6 +24,7 @@ from psycopg import sql
 
 from cityops.contracts import Contract, dataset_ids, get_contract
 from cityops.errors import UsageError
+from cityops.extract.landing import linked
 from cityops.extract.pii import PersonalHasher
 from cityops.extract.reader import canonical_chunks, file_problem, open_extract
 from cityops.extract.sniff import FileRefused
@@ -65,6 +66,11 @@ def ingest(path: Path | str, dataset: str, period: str, *, dry_run: bool = False
     path = Path(path)
     contract = resolve_contract(dataset)
     month = parse_period(period)
+    if linked(path, home):
+        raise UsageError(
+            f"{path} 是符号链接，landing/ 只接收真实文件 / is a symbolic link: landing/ takes real files only "
+            "(copy the file itself there)"
+        )
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
     gate_worker()  # GX is imported in a worker while the file is read (validate/worker.py)

@@ -1,4 +1,4 @@
-"""Measure 10: a clerk's 10-row garbage-sorting file, checked by `cityops validate`.
+"""Measure 11: a clerk's 10-row garbage-sorting file, checked by `cityops validate`.
 
 Cold: a new `cityops validate` process per run, as a clerk's command line or a script
 runs it, on a running warehouse; its phases come from the log (start-up until the file is
@@ -42,7 +42,7 @@ def measure(cfg: Config) -> tuple[list[Row], dict]:
     phases: list[dict] = []
     argv = [CITYOPS, "validate", str(book), "--dataset", "garbage_sorting", "--period", inputs.PERIOD, "--json"]
 
-    say(f"10. a 10-row garbage-sorting file with one bad cell: cold `cityops validate`, {runs}×")
+    say(f"11. a 10-row garbage-sorting file with one bad cell: cold `cityops validate`, {runs}×")
 
     def once_cold(i: int) -> Run:
         before = log.stat().st_size if log.exists() else 0
@@ -69,20 +69,20 @@ def measure(cfg: Config) -> tuple[list[Row], dict]:
     say(f"  warm validate: median {warm.median:.2f} s (the first, cold, {data['first_s']:.2f} s)")
     rows = [
         Row(
-            "10a. validate 10 rows, cold",
+            "11a. validate 10 rows, cold",
             cold,
             value=f"{cold.median:.2f} s",
             target=f"≤ {COLD_TARGET_S:.0f} s median",
             met=cold.median <= COLD_TARGET_S,
         ),
         Row(
-            "10b. validate 10 rows, warm",
+            "11b. validate 10 rows, warm",
             warm,
             value=f"{warm.median:.2f} s",
             target=f"≤ {WARM_TARGET_S:.0f} s",
             met=warm.median <= WARM_TARGET_S,
         ),
-        Row("10c. import great_expectations", gx_import),
+        Row("11c. import great_expectations", gx_import),
     ]
     results = {
         "validate_small_cold_s": round(cold.median, 3),

@@ -54,10 +54,12 @@ class Extract:
 
 def open_extract(path: Path, contract: Contract, log: ProblemLog) -> Extract | None:
     """The file's table, or None when the file as a whole is refused (logged)."""
+    anything = False  # any row in any visible sheet: an empty sheet after the data sheet is not an empty file
     try:
         kind = sniff(path)
         for rows in sheets(path, kind):
             head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+            anything = anything or any(not _blank(cell) for _, cells in head for cell in cells)
             layout, problems = find_layout(head, contract)
             if layout is not None:
                 for problem in problems:
@@ -67,7 +69,7 @@ def open_extract(path: Path, contract: Contract, log: ProblemLog) -> Extract | N
     except FileRefused as refused:
         log.add(file_problem(refused, path, contract))
         return None
-    if not head:
+    if not anything:
         log.add(Problem.of("empty_file"))
     else:
         log.add(
@@ -79,6 +81,10 @@ def open_extract(path: Path, contract: Contract, log: ProblemLog) -> Extract | N
             )
         )
     return None
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
 def file_problem(refused: FileRefused, path: Path, contract: Contract) -> Problem:
