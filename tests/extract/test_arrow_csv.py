@@ -143,7 +143,8 @@ def test_bad_bytes_midway_are_refused_at_the_same_row(tmp_path, monkeypatch):
         path = tmp_path / f"{encoding}.csv"
         path.write_bytes(raw[:cut] + bad + raw[cut:])
         *_, refused = _agree(path, monkeypatch, block=64 << 10)
-        assert refused is not None and refused[0] == "mixed_encoding"
+        assert refused is not None and refused[0] == "unknown_encoding"
+        assert refused[1]["row_number"] == 6993  # title, header, tickets 0..6990
 
 
 def test_phone_hashes_are_hmac_sha256_byte_for_byte(tmp_path, monkeypatch):
