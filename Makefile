@@ -7,10 +7,11 @@ CITYOPS := .venv/bin/cityops
 export CITYOPS_HOME ?= $(CURDIR)/var
 SAMPLE_PERIODS := $(sort $(notdir $(wildcard extract/samples/20*)))
 
-.PHONY: help install run test lint bench clean bi system-packages
+.PHONY: help install run test lint bench clean bi portal system-packages
 help:
 	@echo "make run    install, start the warehouse, run the month close for $(SAMPLE_PERIODS)"
 	@echo "make test   install, then lint and the whole test suite (real PostgreSQL, dbt, GX, Airflow)"
+	@echo "make portal after make run: the departments' portal on http://127.0.0.1:8090 (demo accounts printed by make run)"
 	@echo "make bi     after make run: Superset with the district's dashboards on http://127.0.0.1:8088"
 	@echo "make bench  the performance measures of issue 8 (not part of make test; BENCH_ARGS='--repeat 5')"
 
@@ -26,6 +27,10 @@ run: install
 	@for period in $(SAMPLE_PERIODS); do cp -R extract/samples/$$period/. "$(CITYOPS_HOME)/landing/"; done
 	@# One Airflow run closes the sample months in order, with one dbt build at the end.
 	$(CITYOPS) run --period $(firstword $(SAMPLE_PERIODS)) --to $(lastword $(SAMPLE_PERIODS)) --airflow
+	@echo ""
+	@echo "The departments' portal: run   make portal   (or .venv/bin/cityops portal), then open http://127.0.0.1:8090/"
+	@echo "First-time demo accounts (each is asked for a new password at first login; kept in $(CITYOPS_HOME)/secrets):"
+	@$(CITYOPS) portal users demo
 
 lint: install
 	.venv/bin/ruff check src dev tests dags bi
@@ -35,12 +40,16 @@ lint: install
 	.venv/bin/python -m cityops_dev.lint_sql
 
 test: lint system-packages
-	.venv/bin/pytest -n 2 $(PYTEST_ARGS)
+	.venv/bin/pytest -n 2 --durations=25 $(PYTEST_ARGS)
 
 # Superset (bi/superset): its own locked environment, SQLite metadata under CITYOPS_HOME,
 # the dashboards imported; prints the URL and login. `cityops bi down` stops it.
 bi: install
 	$(CITYOPS) bi up
+
+# The departments' portal on 127.0.0.1:8090 (Ctrl-C stops it); accounts: cityops portal users ...
+portal: install
+	$(CITYOPS) portal
 
 # Debian packages the browser tests need (chromium, chromedriver, a CJK font), when missing.
 system-packages:

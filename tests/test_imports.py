@@ -37,6 +37,7 @@ RANKS = {
     "ingest": 5,
     "orchestrate": 6,
     "bi": 6,  # serve: what people and BI tools use, beside the orchestration
+    "portal": 6,  # serve: the departments' portal
     "cli": 7,
 }
 TOP = max(RANKS.values())  # a new package (the portal, say) may use everything below it

@@ -152,6 +152,26 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "文件第 {after_row} 行之后的文字编码与前面不一致，无法读取。请从 Excel 重新另存为 CSV 后上报。",
         "After row {after_row} the file switches text encoding and cannot be read. Save it from Excel as CSV again.",
     ),
+    "no_visible_sheet": (
+        "工作簿中没有可见的工作表（全部被隐藏）。请在 Excel 中右击工作表标签，选择“取消隐藏”，保存后重新上报。",
+        "The workbook has no visible sheet (all of them are hidden). In Excel, right-click a sheet tab, "
+        "choose “Unhide”, save and upload again.",
+    ),
+    "password_protected": (
+        "文件设置了打开密码（已加密），无法读取。请在 Excel 中打开文件，"
+        "点击“文件 → 信息 → 保护工作簿 → 用密码进行加密”，清空密码并确定，保存后重新上报。",
+        "The file is protected by a password (encrypted) and cannot be read. Open it in Excel, choose "
+        "File → Info → Protect Workbook → Encrypt with Password, delete the password, click OK, "
+        "save and upload again.",
+    ),
+    "unknown_encoding": (
+        "文件第 {row_number} 行有无法识别的字符（字节 {byte}）：CSV 须为 UTF-8 或 GBK（GB18030）编码，"
+        "此文件可能是用其它编码（如 Latin-1 或 Windows-1252）保存的。请在 Excel 中“另存为”，"
+        "选择“CSV UTF-8（逗号分隔）”后重新上报。",
+        "Row {row_number} has a character that cannot be read (byte {byte}): a CSV must be in UTF-8 or GBK "
+        "(GB18030), and this one was probably saved in another encoding (such as Latin-1 or Windows-1252). "
+        "In Excel, use “Save as” with “CSV UTF-8 (Comma delimited)” and upload again.",
+    ),
     "too_large": (
         "文件超过 {limit_mb} MB 的上限。请按月拆分后上报，或联系城运中心。",
         "The file is over the {limit_mb} MB limit. Split it by month or contact the city operation centre.",

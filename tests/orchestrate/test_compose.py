@@ -101,3 +101,14 @@ def test_docker_compose_config_where_docker_exists(tmp_path):
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_the_portal_serves_the_departments_from_the_same_image_and_home(compose):
+    portal = compose["services"]["portal"]
+    assert portal["image"] == compose["services"]["airflow-worker"]["image"]
+    assert "cityops portal" in " ".join(portal["command"])
+    assert portal["healthcheck"]["test"][-1].endswith("/healthz")
+    assert "@warehouse:5432/cityops" in portal["environment"]["CITYOPS_WAREHOUSE_URL"]
+    assert portal["environment"]["CITYOPS_PORTAL_SECRET"].startswith("${CITYOPS_PORTAL_SECRET")
+    assert any(v.startswith("cityops-home:") for v in portal["volumes"])
+    assert portal["depends_on"]["warehouse"]["condition"] == "service_healthy"

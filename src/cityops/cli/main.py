@@ -15,6 +15,7 @@ from cityops.bi.cli import bi
 from cityops.cli import contracts, docs, files, month, stack, warehouse
 from cityops.cli.exits import EXIT_FAILED, fail
 from cityops.errors import ContractError, SystemFailure, UsageError
+from cityops.portal.cli import portal
 from cityops.settings import Home
 
 
@@ -83,6 +84,7 @@ for command in (
     warehouse.warehouse,
     files.validate,
     files.ingest,
+    files.withdraw,
     month.build,
     month.run,
     month.backfill,
@@ -92,6 +94,7 @@ for command in (
     docs.docs,
     docs.quality,
     bi,
+    portal,
     stack.stack,
 ):
     main.add_command(command)

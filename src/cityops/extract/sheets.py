@@ -2,7 +2,8 @@
 
 Row numbers are 1-based and count title and blank rows, so a problem reported on row 7
 is on the row Excel shows as 7. CSV is streamed; workbooks are read with calamine,
-which is several times faster than openpyxl on large sheets.
+which is several times faster than openpyxl on large sheets, in a child process that a
+broken workbook cannot take down with it (workbook.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from cityops.extract.sniff import FileKind, FileRefused
+from cityops.extract.sniff import FileKind, FileRefused, locate_undecodable
+from cityops.extract.workbook import workbook_sheets
 
 Row = tuple[int, list[Any]]
 csv.field_size_limit(min(sys.maxsize, 1 << 24))
@@ -26,23 +28,10 @@ def _csv_rows(path: Path, kind: FileKind) -> Iterator[Row]:
         try:
             for number, cells in enumerate(reader, start=1):
                 yield number, cells
-        except UnicodeDecodeError as exc:
-            raise FileRefused("mixed_encoding", after_row=number) from exc
+        except UnicodeDecodeError:
+            raise locate_undecodable(path, kind.encoding or "utf-8") from None
         except csv.Error as exc:
             raise FileRefused("unreadable", found="csv", after_row=number) from exc
-
-
-def _workbook_sheets(path: Path) -> Iterator[Iterator[Row]]:
-    import python_calamine
-
-    try:
-        workbook = python_calamine.load_workbook(str(path))
-    except Exception as exc:  # calamine raises several unrelated types for broken files
-        raise FileRefused("unreadable", found=path.suffix.lower().lstrip(".")) from exc
-    for meta in workbook.sheets_metadata:
-        if str(meta.visible).endswith("Visible"):
-            sheet = workbook.get_sheet_by_name(meta.name)
-            yield ((number, list(cells)) for number, cells in enumerate(sheet.iter_rows(), start=1))
 
 
 def sheets(path: Path, kind: FileKind) -> Iterator[Iterator[Row]]:
@@ -50,4 +39,4 @@ def sheets(path: Path, kind: FileKind) -> Iterator[Iterator[Row]]:
     if kind.format == "csv":
         yield _csv_rows(path, kind)
     else:
-        yield from _workbook_sheets(path)
+        yield from workbook_sheets(path)  # calamine, in a child process (see workbook.py)

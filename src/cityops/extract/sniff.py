@@ -50,6 +50,39 @@ class FileKind:
     delimiter: str | None = None
 
 
+def undecodable(data: bytes, start: int, end: int, row_before: int = 0) -> FileRefused:
+    """The refusal for bytes at data[start:end] that the file's encoding cannot read.
+
+    One explanation whatever follows the stray byte and wherever it is: the row it is on
+    (counted from `row_before`, the rows read before `data`) and the byte itself.
+    """
+    row = row_before + data.count(b"\n", 0, start) + 1
+    return FileRefused("unknown_encoding", row_number=row, byte=" ".join(f"0x{b:02X}" for b in data[start:end][:4]))
+
+
+def _lone_high_byte(sample: bytes) -> int | None:
+    """Where the first non-ASCII byte stands alone between ASCII bytes, if every one does.
+
+    GBK writes Chinese text as runs of two or more high bytes; a file whose only non-ASCII
+    bytes are single ones (`Café,` in Latin-1) is not GBK, even where gb18030 would pair
+    such a byte with the ASCII letter after it.
+    """
+    first = None
+    i, n = 0, len(sample)
+    while i < n:
+        if sample[i] < 0x80:
+            i += 1
+            continue
+        j = i
+        while j < n and sample[j] >= 0x80:
+            j += 1
+        if j - i > 1:
+            return None
+        first = i if first is None else first
+        i = j
+    return first
+
+
 def _text_encoding(sample: bytes) -> str:
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -57,13 +90,44 @@ def _text_encoding(sample: bytes) -> str:
         return "utf-16"  # Excel's "Unicode text" export
     if b"\x00" in sample:
         raise FileRefused("not_text")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    raise FileRefused("not_text")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    if _binary(sample):
+        raise FileRefused("not_text")
+    lone = _lone_high_byte(sample)
+    if lone is not None:
+        raise undecodable(sample, lone, lone + 1)
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+        return "gb18030"
+    except UnicodeDecodeError as exc:
+        first = min(exc, utf8_error, key=lambda e: e.start)
+        raise undecodable(sample, first.start, first.end) from None
+
+
+def locate_undecodable(path: Path, encoding: str) -> FileRefused:
+    """The refusal for the first bytes of `path` that `encoding` cannot read (found again, from the start)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    rows_before = 0
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            try:
+                decoder.decode(block, final=False)
+            except UnicodeDecodeError as exc:
+                # The decoder may hold back a few bytes of the previous block: count from this one.
+                start = max(0, exc.start - (len(exc.object) - len(block)))
+                return undecodable(block, start, start + max(1, exc.end - exc.start), rows_before)
+            rows_before += block.count(b"\n")
+    return FileRefused("unknown_encoding", row_number=rows_before + 1, byte="")
+
+
+def _binary(sample: bytes) -> bool:
+    """Control characters other than tab, CR, LF, FF: another program's file, not text in an odd encoding."""
+    controls = sum(1 for b in sample[:65536] if b < 0x20 and b not in (9, 10, 12, 13))
+    return controls > 0
 
 
 def _delimiter(text: str) -> str:
@@ -79,10 +143,18 @@ def _prolog_is_safe(head: bytes, complete: bool) -> bool:
     A DTD (and so any entity: billion laughs, external entities) can only come before the
     root element, so only the prolog is read: XML declaration, comments and processing
     instructions may come first; any other `<!…` is refused, and so is a prolog that does
-    not end within the first 64 KiB or an encoding other than UTF-8 (Excel writes UTF-8;
-    UTF-16 would hide `<!DOCTYPE` from a byte search).
+    not end within the first 64 KiB. Excel writes UTF-8, and UTF-16 (with its byte order
+    mark) for some customXml parts: those are decoded before the check, so that UTF-16
+    cannot hide a `<!DOCTYPE` from it; any other NUL byte is refused.
     """
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:_PROLOG]:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel writes some customXml parts (Power Query's) in UTF-16: check the decoded prolog.
+        text = codecs.getincrementaldecoder("utf-16")(errors="strict")
+        try:
+            head = text.decode(head, final=complete).encode("utf-8")
+        except UnicodeError:
+            return False
+    if b"\x00" in head[:_PROLOG]:
         return False
     i = 3 if head.startswith(b"\xef\xbb\xbf") else 0
     while True:
@@ -131,6 +203,36 @@ def _check_zip(path: Path) -> None:
         raise FileRefused("unreadable", found="xlsx") from exc
 
 
+def _encrypted(path: Path) -> bool:
+    """An OLE compound file holding Office's EncryptionInfo and EncryptedPackage streams.
+
+    That is how Excel saves an .xlsx with a password to open it. The two names are looked for
+    as directory entries: UTF-16LE, at a 128-byte boundary, with the length Office writes.
+    """
+    wanted = {name: name.encode("utf-16-le") + b"\x00\x00" for name in ("EncryptionInfo", "EncryptedPackage")}
+    found: set[str] = set()
+    overlap = 128
+    with path.open("rb") as fh:
+        offset, tail = 0, b""
+        while block := fh.read(1 << 20):
+            data = tail + block
+            base = offset - len(tail)
+            for name, pattern in wanted.items():
+                start = data.find(pattern)
+                while start >= 0:
+                    entry = data[start : start + 66]
+                    aligned = (base + start) % 128 == 0 and len(entry) == 66
+                    if aligned and int.from_bytes(entry[64:66], "little") == len(pattern):
+                        found.add(name)
+                        break
+                    start = data.find(pattern, start + 1)
+            if len(found) == len(wanted):
+                return True
+            offset += len(block)
+            tail = data[-overlap:]
+    return False
+
+
 def sniff(path: Path) -> FileKind:
     """Check the file against its name and say how to read it."""
     suffix = path.suffix.lower()
@@ -142,6 +244,8 @@ def sniff(path: Path) -> FileKind:
         raise FileRefused("too_large", limit_mb=limit >> 20)
     with path.open("rb") as fh:
         sample = fh.read(_SAMPLE)
+    if suffix in XLSX_SUFFIXES | XLS_SUFFIXES and sample.startswith(_OLE2) and _encrypted(path):
+        raise FileRefused("password_protected")
     if suffix in XLSX_SUFFIXES:
         if not sample.startswith(_ZIP):
             raise FileRefused("not_what_name_says", expected="xlsx")

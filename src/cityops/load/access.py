@@ -15,8 +15,8 @@ from psycopg import sql
 from cityops import locks
 from cityops.contracts import all_contracts
 from cityops.load.roles import DEPARTMENTS, REPORTING, TRANSFORMER, department_codes, ensure_roles, role_of
-from cityops.load.row_security import ensure_objects, secure_dataset
-from cityops.load.schema import ensure_audit, ensure_raw_table
+from cityops.load.row_security import ensure_objects, secure, secure_dataset
+from cityops.load.schema import ensure_audit, ensure_portal, ensure_raw_table
 
 LOADED_SCHEMAS = ("raw", "audit", "stage")
 MODELLED_SCHEMAS = ("staging", "intermediate", "marts", "snapshots", "reference")  # dbt builds these
@@ -82,3 +82,27 @@ def apply_grants(conn: psycopg.Connection) -> dict[str, object]:
         "roles": roles,
         "datasets": {c.dataset: role_of(c, codes) for c in contracts.values()},
     }
+
+
+_PORTAL_GRANTS = f"""
+revoke all on schema portal from {REPORTING}, {DEPARTMENTS};
+grant usage on schema portal to {DEPARTMENTS}, {TRANSFORMER};
+grant select on portal.uploads to {DEPARTMENTS}, {TRANSFORMER};
+revoke all on portal.accounts, portal.sessions from {DEPARTMENTS}, {TRANSFORMER}, {REPORTING};
+revoke all on audit.portal_events from {DEPARTMENTS}, {REPORTING};
+"""
+
+
+def grant_portal_access(conn: psycopg.Connection) -> None:
+    """The portal's tables, and who may read them: a department's role reads its own uploads only.
+
+    The portal reads a clerk's calendar, uploads and history as the department's role
+    (`set local role`), so the warehouse refuses another department's rows even if the
+    application asked for them. Accounts and sessions are the portal's own: no role reads them.
+    """
+    apply_grants(conn)
+    with conn.transaction():
+        locks.lock_schema(conn)
+        ensure_portal(conn)
+        secure(conn, "portal", "uploads", sql.SQL("audit.sees_dataset(dataset)"))
+        conn.execute(_PORTAL_GRANTS)

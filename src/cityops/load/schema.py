@@ -13,7 +13,7 @@ from cityops import locks
 from cityops.contracts import Contract
 from cityops.load.row_security import ensure_row_security
 
-BATCH_STATUSES = ("received", "current", "superseded", "rejected", "unchanged", "failed")
+BATCH_STATUSES = ("received", "current", "superseded", "rejected", "unchanged", "failed", "withdrawn")
 
 AUDIT_DDL = f"""
 create schema if not exists raw;
@@ -57,10 +57,89 @@ create index if not exists validation_results_batch on audit.validation_results 
 alter table audit.validation_results add column if not exists department text;
 -- When a file taken from landing/ was put there: the department sent it then, not when it was picked up.
 alter table audit.ingest_batches add column if not exists landed_at timestamptz;
+-- A withdrawn batch (cityops withdraw): who took it back, why and when. Its rows stay in raw.
+alter table audit.ingest_batches add column if not exists withdrawn_at timestamptz;
+alter table audit.ingest_batches add column if not exists withdrawn_by text;
+alter table audit.ingest_batches add column if not exists withdrawn_reason text;
+-- A warehouse made before a status was added gets the wider check (once: it scans the table).
+do $$
+begin
+    if not exists (
+        select 1 from pg_constraint
+        where conrelid = 'audit.ingest_batches'::regclass and conname = 'ingest_batches_status_check'
+          and pg_get_constraintdef(oid) like '%withdrawn%'
+    ) then
+        alter table audit.ingest_batches drop constraint if exists ingest_batches_status_check;
+        alter table audit.ingest_batches add constraint ingest_batches_status_check
+            check (status in ({", ".join(f"'{s}'" for s in BATCH_STATUSES)}));
+    end if;
+end
+$$;
 comment on table audit.ingest_batches is
     '每个上报文件一行：批次、状态（current/superseded/rejected…）、文件哈希 | One row per file received';
 comment on table audit.validation_results is
     '每批次每项质量检查的结果 | One row per batch and data-quality check';
+"""
+
+
+# The departments' portal (cityops.portal): its accounts, sessions and uploads, and what
+# people did there (who, when, what), in `audit` beside the batches they caused.
+PORTAL_DDL = """
+create schema if not exists portal;
+create schema if not exists audit;
+create table if not exists portal.accounts (
+    username            text primary key,
+    department          text not null,
+    role                text not null check (role in ('clerk', 'admin')),
+    password_hash       text not null,
+    must_change         boolean not null default true,
+    disabled            boolean not null default false,
+    failed_logins       integer not null default 0,
+    locked_until        timestamptz,
+    created_at          timestamptz not null default now(),
+    password_changed_at timestamptz
+);
+create table if not exists portal.sessions (
+    token_sha256 text primary key,
+    username     text not null references portal.accounts (username) on delete cascade,
+    csrf_token   text not null,
+    created_at   timestamptz not null default now(),
+    expires_at   timestamptz not null
+);
+create table if not exists portal.uploads (
+    upload_id   uuid primary key,
+    username    text not null,
+    department  text not null,
+    dataset     text not null,
+    period      date not null,
+    file_name   text not null,
+    file_sha256 text,
+    size_bytes  bigint not null,
+    kept_file   text not null,
+    state       text not null check (state in ('queued', 'running', 'done', 'failed')),
+    step        text,
+    batch_id    uuid,
+    status      text,
+    rows        integer,
+    answer      jsonb,
+    error       text,
+    created_at  timestamptz not null default now(),
+    finished_at timestamptz
+);
+create index if not exists uploads_dataset_period on portal.uploads (dataset, period, created_at);
+create table if not exists audit.portal_events (
+    event_id   bigserial primary key,
+    at         timestamptz not null default now(),
+    username   text,
+    department text,
+    action     text not null,
+    target     text,
+    detail     jsonb
+);
+comment on table portal.accounts is '部门门户账号（口令仅存 argon2 哈希） | portal accounts, argon2 hashes only';
+comment on table portal.uploads is
+    '门户每次上传一行：谁、何时、哪个文件、结果 | one row per file sent through the portal';
+comment on table audit.portal_events is '门户登录、上传、下载记录 | every portal login, upload and download';
 """
 
 
@@ -72,6 +151,12 @@ def ensure_audit(conn: psycopg.Connection) -> None:
     # Concurrent first loads race on CREATE ... IF NOT EXISTS; a lock makes them queue.
     locks.lock_schema(conn)
     conn.execute(AUDIT_DDL)
+
+
+def ensure_portal(conn: psycopg.Connection) -> None:
+    """The portal's tables (accounts, sessions, uploads) and its audit trail."""
+    locks.lock_schema(conn)
+    conn.execute(PORTAL_DDL)
 
 
 def _relkind(conn: psycopg.Connection, schema: str, name: str) -> str | None:

@@ -197,8 +197,10 @@ def judge(contract: Contract, month: dt.date, batches: list[Batch], now: dt.date
 
 def _batches(conn: psycopg.Connection, contracts: list[Contract], first: dt.date, last: dt.date) -> dict:
     """Files of the datasets, newest first: by (dataset, month); a snapshot's by dataset alone."""
-    with conn.transaction():
-        ensure_audit(conn)  # a warehouse that has never loaded a file: everything is owed
+    if conn.execute("select to_regclass('audit.ingest_batches')").fetchone()[0] is None:
+        with conn.transaction():
+            ensure_audit(conn)  # a warehouse that has never loaded a file: everything is owed
+    # (no DDL otherwise: the portal reads the calendar as a department's role, which may not create)
     rows = conn.execute(
         "select dataset, batch_id::text, period, status, least(landed_at, received_at), "
         "received_at, errors, warnings, rows, report->>'report_folder' from audit.ingest_batches "

@@ -1,0 +1,253 @@
+"""Uploads run in worker processes, never in the web server's: the hotline's big month cannot
+slow anyone's page. Each runs the one ingest path (cityops.ingest.ingest, as `cityops ingest`).
+
+The pool's processes import the checking code once (GX costs seconds), so a typical
+month's answer is back in about a second. A worker notes each step of the load
+(the checkpoints cityops.load.checkpoints announces) in portal.uploads, where the
+progress page reads it; at the end it writes the answer: the outcome, each problem's
+sheet and Excel cell, and the full problem list as a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import multiprocessing
+import os
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from cityops.contracts import get_contract
+from cityops.errors import SystemFailure, UsageError
+from cityops.problems import KEEP_PER_RULE, Problem
+from cityops.report.cellsafe import put
+from cityops.report.marked import cell_references, marked_name
+
+log = logging.getLogger("cityops.portal")
+PROBLEMS_FILE = "problems.xlsx"
+RECORD_PATIENCE_S = 3600
+_current: dict[str, Any] = {}  # in a worker: the upload it works on, and its connection
+
+
+def _note_step(event: str, args: tuple) -> None:
+    if event != "cityops.checkpoint" or "id" not in _current:
+        return
+    point = args[0]
+    if point == "copy":
+        _current["chunks"] = _current.get("chunks", 0) + 1
+        if _current["chunks"] % 5:  # a large file announces many chunks: every fifth is enough
+            return
+    with contextlib.suppress(psycopg.Error):  # progress is a courtesy; the load goes on
+        _current["conn"].execute(
+            "update portal.uploads set step = %s where upload_id = %s",
+            (f"{point}:{_current.get('chunks', 0)}", _current["id"]),
+        )
+
+
+def _warm(conninfo: str) -> None:
+    """Each worker: load the checking code now, and listen to the load's checkpoints."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("great_expectations", "py.warnings"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    import cityops.validate.gate
+    import cityops.validate.history  # noqa: F401
+
+    _current["conninfo"] = conninfo
+    sys.addaudithook(_note_step)
+
+
+def problems_workbook(rows: list[dict[str, Any]], counts: list[dict[str, Any]], target: Path) -> None:
+    """Every listed problem and the count of each rule, as a spreadsheet (values never run as formulas)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    listed = book.create_sheet("问题 Problems")
+    head = ["级别 Severity", "工作表 Sheet", "单元格 Cell", "行 Row", "列标题 Header", "值 Value", "规则 Rule", "说明",
+            "Explanation"]  # fmt: skip
+    listed.append(head)
+    for r in rows:
+        values = [r["severity"], r["sheet"], r["cell"], r["row"], r["column"], r["value"], r["rule"], r["message_zh"],
+                  r["message_en"]]  # fmt: skip
+        listed.append([put(_cell(listed), v) for v in values])
+    summary = book.create_sheet("按规则 Per rule")
+    summary.append(["级别 Severity", "规则 Rule", "列标题 Header", "数量 Count"])
+    for c in counts:
+        summary.append([put(_cell(summary), v) for v in (c["severity"], c["rule"], c["column"], c["count"])])
+    book.save(target)
+
+
+def _cell(sheet):
+    from openpyxl.cell import WriteOnlyCell
+
+    return WriteOnlyCell(sheet)
+
+
+def _answer(outcome, kept_file: Path, folder: Path) -> dict[str, Any]:
+    data = outcome.to_json()
+    problems: list[Problem] = outcome.problems.errors + outcome.problems.warnings
+    try:
+        places = cell_references(kept_file, get_contract(outcome.dataset), problems)
+    except Exception:  # the cells are a help; the answer must come anyway
+        log.exception("cell references of %s", kept_file)
+        places = [(None, None)] * len(problems)
+    rows = [{**p.to_json(), "sheet": sheet, "cell": cell} for p, (sheet, cell) in zip(problems, places, strict=True)]
+    data["problems"] = rows
+    data["listed"] = len(rows)
+    data["total_problems"] = sum(outcome.problems.counts.values())
+    data["keep_per_rule"] = KEEP_PER_RULE
+    if rows:
+        problems_workbook(rows, data["counts"], folder / PROBLEMS_FILE)
+        data["problems_file"] = str(folder / PROBLEMS_FILE)
+    marked = Path(outcome.report_folder) / marked_name(Path(outcome.stored_file)) if outcome.report_folder else None
+    if marked is not None and outcome.stored_file and marked.is_file():
+        data["marked_copy"] = str(marked)
+    return data
+
+
+def _record(upload_id: str, *values: Any) -> None:
+    """The upload's end, written even when the warehouse went away under the load: retried (with a
+    new connection) until it is back, so the page can say "try again later" instead of waiting."""
+    deadline = time.monotonic() + RECORD_PATIENCE_S
+    while True:
+        try:
+            with psycopg.connect(_current["conninfo"], autocommit=True, connect_timeout=10) as conn:
+                conn.execute(
+                    "update portal.uploads set state = %s, step = null, status = %s, batch_id = %s, rows = %s, "
+                    "answer = %s, error = %s, finished_at = now() where upload_id = %s",
+                    (*values, upload_id),
+                )
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+
+
+def _ready() -> bool:
+    return True
+
+
+def run_upload(upload_id: str, kept_file: str, dataset: str, period: str) -> str:
+    """In a worker: ingest the kept file, write the answer into portal.uploads; the final state."""
+    from cityops.ingest import ingest
+
+    with psycopg.connect(_current["conninfo"], autocommit=True) as conn:
+        _current.update(id=upload_id, conn=conn, chunks=0)
+        conn.execute("update portal.uploads set state = 'running', step = 'reading:0' where upload_id = %s",
+                     (upload_id,))  # fmt: skip
+        path = Path(kept_file)
+        state, answer, error = "done", None, None
+        try:
+            outcome = ingest(path, dataset, period)
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("update portal.uploads set step = 'reports:0' where upload_id = %s", (upload_id,))
+            answer = _answer(outcome, path, path.parent)
+        except (UsageError, SystemFailure) as exc:
+            state, error = "failed", str(exc)
+        except Exception as exc:
+            log.exception("upload %s failed", upload_id)
+            state, error = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            _current.pop("id", None)
+    _record(
+        upload_id,
+        state,
+        answer["status"] if answer else "failed",
+        answer["batch_id"] if answer else None,
+        answer["rows"] if answer else None,
+        json.dumps(answer, ensure_ascii=False, default=str) if answer else None,
+        error,
+    )
+    return answer["status"] if answer and answer["status"] == "loaded" else state
+
+
+class MartsRefresh:
+    """After a load, the marts catch up by themselves: `cityops build` in the background, one at a
+    time; loads that land during a build ask for one more build after it, not one each.
+    CITYOPS_PORTAL_BUILD=off leaves the marts to the month close (or the transform DAG)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False
+        self.enabled = os.environ.get("CITYOPS_PORTAL_BUILD", "on") != "off"
+
+    def request(self) -> None:
+        if not self.enabled:
+            return
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+        threading.Thread(target=self._loop, name="marts-refresh", daemon=True).start()
+
+    def _loop(self) -> None:
+        cityops = Path(sys.executable).with_name("cityops")
+        while True:
+            done = subprocess.run([str(cityops), "build"], capture_output=True, text=True)
+            if done.returncode:
+                log.error("marts refresh failed: %s", (done.stderr or done.stdout).strip()[-500:])
+            with self._lock:
+                if not self._again:
+                    self._running = False
+                    return
+                self._again = False
+
+
+class Runner:
+    """The worker pool, and what to do when a worker dies (the upload says so; the pool is renewed)."""
+
+    def __init__(self, conninfo: str, workers: int) -> None:
+        self.conninfo = conninfo
+        self.workers = workers
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+        self.marts = MartsRefresh()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm, initargs=(self.conninfo,))
+
+    def warm_up(self) -> None:
+        """Start every worker now (each imports the checking code), not at the first upload."""
+        for _ in range(self.workers):
+            self._pool.submit(_ready)
+
+    def submit(self, upload_id: str, kept_file: Path, dataset: str, period: str) -> None:
+        with self._lock:
+            try:
+                future = self._pool.submit(run_upload, upload_id, str(kept_file), dataset, period)
+            except RuntimeError:  # a broken pool (a worker was killed): start a new one
+                self._pool = self._new_pool()
+                future = self._pool.submit(run_upload, upload_id, str(kept_file), dataset, period)
+        future.add_done_callback(lambda f: self._finished(upload_id, f))
+
+    def _finished(self, upload_id: str, future: Future) -> None:
+        error = future.exception()
+        if error is None:
+            if future.result() == "loaded":
+                self.marts.request()
+            return
+        log.error("upload %s: the worker failed: %s", upload_id, error)
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute(
+                "update portal.uploads set state = 'failed', status = 'failed', error = %s, finished_at = now() "
+                "where upload_id = %s and state <> 'done'",
+                (f"{type(error).__name__}: {error}", upload_id),
+            )
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def default_workers() -> int:
+    return int(os.environ.get("CITYOPS_PORTAL_WORKERS", "2"))
