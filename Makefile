@@ -14,6 +14,7 @@ help:
 	@echo "make portal after make run: the departments' portal on http://127.0.0.1:8090 (demo accounts printed by make run)"
 	@echo "make bi     after make run: Superset with the district's dashboards on http://127.0.0.1:8088"
 	@echo "make bench  the performance measures of issue 8 (not part of make test; BENCH_ARGS='--repeat 5')"
+	@echo "make soak   five years of months through cityops backfill, then the drift checks (SOAK_ARGS='--airflow')"
 
 install: .venv/.synced
 .venv/.synced: pyproject.toml dev/pyproject.toml uv.lock
@@ -57,6 +58,12 @@ system-packages:
 
 bench: install
 	.venv/bin/python -m cityops_dev.bench $(BENCH_ARGS)
+
+# 60 months × 11 datasets through `cityops backfill` in chunks, with corrections and rejections;
+# then: one current batch each, facts reconcile, scorecard complete, files = audit, no drift.
+# Not part of make test (it takes well over five minutes). Results: var/soak-home/soak/results.json
+soak: install
+	.venv/bin/python -m cityops_dev.soak $(SOAK_ARGS)
 
 clean:
 	-$(CITYOPS) bi down
