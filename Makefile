@@ -14,6 +14,7 @@ help:
 	@echo "make portal after make run: the departments' portal on http://127.0.0.1:8090 (demo accounts printed by make run)"
 	@echo "make bi     after make run: Superset with the district's dashboards on http://127.0.0.1:8088"
 	@echo "make bench  the performance measures of issue 8 (not part of make test; BENCH_ARGS='--repeat 5')"
+	@echo "make bench-foreign  every foreign test file through validate and ingest, under two names (issue 16)"
 
 install: .venv/.synced
 .venv/.synced: pyproject.toml dev/pyproject.toml uv.lock
@@ -57,6 +58,12 @@ system-packages:
 
 bench: install
 	.venv/bin/python -m cityops_dev.bench $(BENCH_ARGS)
+
+# Other projects' own test files (downloaded by pip, sha256-checked, cached in ~/.cache/cityops-corpus)
+# and the findings' files, each through `cityops validate --json` and `cityops ingest` under its own
+# name and another format's: counts by outcome, times and memory. make test runs a fixed sample.
+bench-foreign: install
+	.venv/bin/python -m cityops_dev.corpus $(BENCH_ARGS)
 
 clean:
 	-$(CITYOPS) bi down
