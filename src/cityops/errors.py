@@ -54,6 +54,10 @@ class AirflowRunFailed(SystemFailure):
     """The DAG run failed; the message points at the task logs."""
 
 
+class StackFailed(SystemFailure):
+    """A service of `cityops stack` would not start or become healthy; the message carries its log."""
+
+
 class BackupFailed(SystemFailure):
     """pg_dump or pg_restore failed; the message carries their first error line."""
 

@@ -24,6 +24,7 @@ from psycopg import sql
 
 from cityops.contracts import Contract, dataset_ids, get_contract
 from cityops.errors import UsageError
+from cityops.extract.landing import linked
 from cityops.extract.pii import PersonalHasher
 from cityops.extract.reader import canonical_chunks, file_problem, open_extract
 from cityops.extract.sniff import FileRefused
@@ -39,6 +40,7 @@ from cityops.problems import Problem, ProblemLog
 from cityops.report.writer import dry_run_folder, write_reports
 from cityops.settings import Home
 from cityops.validate.results import CheckResult, reading_results, store_results
+from cityops.validate.worker import gate_worker
 
 log = logging.getLogger("cityops.ingest")
 
@@ -64,8 +66,14 @@ def ingest(path: Path | str, dataset: str, period: str, *, dry_run: bool = False
     path = Path(path)
     contract = resolve_contract(dataset)
     month = parse_period(period)
+    if linked(path, home):
+        raise UsageError(
+            f"{path} 是符号链接，landing/ 只接收真实文件 / is a symbolic link: landing/ takes real files only "
+            "(copy the file itself there)"
+        )
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
+    gate_worker()  # GX is imported in a worker while the file is read (validate/worker.py)
     outcome = Outcome("valid" if dry_run else "received", dataset, period)
     sha256 = file_sha256(path)
     with connect(home) as conn:
@@ -132,10 +140,14 @@ def _reading_results(contract: Contract, problems: ProblemLog) -> list[CheckResu
 
 
 def _validate(conn, contract: Contract, stage: sql.Identifier, month: dt.date, problems: ProblemLog):
-    from cityops.validate.gate import run_gate  # GX costs seconds to import: only when checking
+    from cityops.validate.gate import run_gate
     from cityops.validate.history import run_history_rules
 
-    return run_gate(conn, contract, stage, month, problems) + run_history_rules(conn, contract, stage, month, problems)
+    worker = gate_worker()
+    outcomes = worker.outcomes(contract, stage, month) if worker is not None else None
+    return run_gate(conn, contract, stage, month, problems, outcomes) + run_history_rules(
+        conn, contract, stage, month, problems
+    )
 
 
 # --- 3. load ----------------------------------------------------------------------------------

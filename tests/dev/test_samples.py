@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import filecmp
 import random
-import time
 
 import pytest
 
@@ -60,9 +59,7 @@ def test_the_same_seed_writes_the_same_bytes_and_another_seed_does_not(tmp_path)
 def test_the_hotline_month_streams_any_number_of_rows(tmp_path):
     sheet = hotline_cases(MARCH, random.Random(1), rows=50_000)
     assert not isinstance(sheet.rows, list)  # a generator: a million rows never sit in memory
-    started = time.perf_counter()
-    (path,) = write_month(MARCH, tmp_path, hotline_rows=50_000, datasets=["hotline_cases"])
-    assert time.perf_counter() - started < 20
+    (path,) = write_month(MARCH, tmp_path, hotline_rows=50_000, datasets=["hotline_cases"])  # its time: make bench
     lines = path.read_text(encoding="gbk").splitlines()
     assert lines[2].startswith("工单编号")
     rows = [line.split(",") for line in lines[3:]]

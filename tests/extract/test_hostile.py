@@ -1,12 +1,14 @@
-"""Hostile and broken input: refused quickly, with a clear reason, in bounded memory and time;
-nothing extracted anywhere; odd file names placed safely; text that looks like SQL stays text."""
+"""Hostile and broken input: refused with a clear reason, in bounded memory; nothing extracted
+anywhere; odd file names placed safely; text that looks like SQL stays text.
+
+How long a refusal takes is measured by `make bench` (group `limits`), not asserted here:
+on a busy machine a wall-clock limit fails for no fault of the code."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -50,15 +52,12 @@ def _with_prolog(source: Path, target: Path, part: str, prolog: bytes) -> Path:
     return _rezip(source, target, {part: XML_DECL + prolog + body.lstrip()})
 
 
-def _refused(wh, path: Path, rule: str, seconds: float = 15) -> None:
-    started = time.monotonic()
+def _refused(wh, path: Path, rule: str) -> None:
     outcome = ingest(path, "garbage_sorting", "2025-03")
-    elapsed = time.monotonic() - started
     assert outcome.status == "rejected", outcome.to_json()
     [problem] = outcome.problems.errors
     assert (problem.rule, problem.row) == (rule, None), problem
     assert problem.message_zh and problem.message_en
-    assert elapsed < seconds, f"refusing took {elapsed:.1f}s"
     assert scalar(wh, "select count(*) from raw.garbage_sorting") == 0
     assert scalar(wh, "select status from audit.ingest_batches where batch_id = %s", outcome.batch_id) == "rejected"
 
@@ -112,19 +111,17 @@ def test_a_member_named_with_dot_dots_is_refused_and_nothing_is_extracted(wh, tm
 
 
 BOMB_CHILD = """
-import json, sys, time
+import json, sys
 from pathlib import Path
 from cityops.contracts import get_contract
 from cityops.extract.reader import open_extract
 from cityops.problems import ProblemLog
-started = time.monotonic()
 log = ProblemLog()
 extract = open_extract(Path(sys.argv[1]), get_contract("garbage_sorting"), log)
 rows = sum(1 for _ in extract.rows) if extract else 0  # without the check: the whole bomb is parsed
 # VmHWM, not ru_maxrss: the latter survives exec and would count the forking pytest's memory.
 peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
-print(json.dumps({"rules": [p.rule for p in log.errors], "rows": rows, "seconds": time.monotonic() - started,
-                  "max_rss_mb": peak_kb / 1024}))
+print(json.dumps({"rules": [p.rule for p in log.errors], "rows": rows, "max_rss_mb": peak_kb / 1024}))
 """
 
 
@@ -135,7 +132,7 @@ def _limit_memory() -> None:
 
 
 @pytest.mark.slow
-def test_a_zip_bomb_saved_as_xlsx_is_refused_in_bounded_time_and_memory(tmp_path):
+def test_a_zip_bomb_saved_as_xlsx_is_refused_in_bounded_memory(tmp_path):
     good = _good_xlsx(tmp_path)
     bomb = tmp_path / "2025-03.xlsx"
     with zipfile.ZipFile(good) as old, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as new:
@@ -161,7 +158,6 @@ def test_a_zip_bomb_saved_as_xlsx_is_refused_in_bounded_time_and_memory(tmp_path
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout)
     assert result["rules"] == ["unsafe_file"] and result["rows"] == 0
-    assert result["seconds"] < 10, result
     assert result["max_rss_mb"] < 400, result
 
 

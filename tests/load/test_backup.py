@@ -7,28 +7,8 @@ import stat
 from cityops.ingest import ingest
 from cityops.load.warehouse import connect
 from tests.fixtures.commands import cityops
-from tests.fixtures.db import query, scalar
+from tests.fixtures.db import fingerprint, scalar
 from tests.fixtures.garbage import garbage_rows, table, write
-
-USER_TABLES = (
-    "select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-    "where c.relkind in ('r', 'p', 'm') and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') "
-    "order by 1, 2"
-)
-
-
-def fingerprint(home) -> dict[str, tuple[int, str]]:
-    """Every table of the warehouse: its row count and a checksum of all its rows."""
-    prints = {}
-    for schema, name in query(home, USER_TABLES):
-        prints[f"{schema}.{name}"] = tuple(
-            query(
-                home,
-                f"select count(*), coalesce(md5(string_agg(t::text, E'\\n' order by t::text)), '') "
-                f'from "{schema}"."{name}" t',
-            )[0]
-        )
-    return prints
 
 
 def test_backup_then_restore_gives_back_the_same_warehouse(wh, tmp_path):

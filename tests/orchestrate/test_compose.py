@@ -8,6 +8,7 @@ import subprocess
 import pytest
 import yaml
 
+from cityops.orchestrate.stack_config import MIGRATE, SERVICES, Place, airflow_environment
 from tests.fixtures.commands import ROOT
 
 AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"}
@@ -26,7 +27,6 @@ def test_the_stack_has_every_service_it_needs(compose):
 def test_airflow_runs_airflow_3_with_celery_on_redis_and_postgres(compose):
     dockerfile = (ROOT / "docker" / "Dockerfile").read_text(encoding="utf-8")
     assert "FROM apache/airflow:3." in dockerfile and "uv sync --frozen" in dockerfile
-    commands = {}
     for name in AIRFLOW_SERVICES | {"airflow-worker"}:
         service = compose["services"][name]
         assert service["build"]["dockerfile"] == "docker/Dockerfile"
@@ -35,17 +35,27 @@ def test_airflow_runs_airflow_3_with_celery_on_redis_and_postgres(compose):
         assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:6379")
         assert "@postgres:5432/airflow" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
         assert "@warehouse:5432/cityops" in env["CITYOPS_WAREHOUSE_URL"]
-        commands[name] = service["command"]
-    assert commands == {
-        "airflow-apiserver": "api-server",
-        "airflow-scheduler": "scheduler",
-        "airflow-dag-processor": "dag-processor",
-        "airflow-triggerer": "triggerer",
-        "airflow-worker": "celery worker",
-    }
     assert compose["services"]["redis"]["image"].startswith("redis:")
     for database in ("postgres", "warehouse"):
         assert compose["services"][database]["image"].startswith("postgres:")
+
+
+def test_compose_runs_the_commands_and_settings_of_cityops_stack(compose):
+    """One source of truth: docker-compose.yml and `cityops stack up` cannot drift apart."""
+    commands = {name: compose["services"][name]["command"] for name in SERVICES}
+    assert commands == {name: list(command) for name, command in SERVICES.items()}
+    assert f"airflow {' '.join(MIGRATE)}" in " ".join(compose["services"]["airflow-init"]["command"])
+    expected = airflow_environment(Place.compose())
+    actual = compose["x-airflow-common"]["environment"]
+    wrong = {key: (actual.get(key), value) for key, value in expected.items() if actual.get(key) != value}
+    extra = sorted(set(actual) - set(expected))
+    assert not wrong and not extra, (
+        f"docker-compose.yml's x-airflow-common environment differs from cityops.orchestrate.stack_config: "
+        f"(compose, stack) {wrong}; only in compose: {extra}"
+    )
+    # and the worker's own additions are only what Docker needs
+    worker = compose["services"]["airflow-worker"]["environment"]
+    assert set(worker) - set(expected) == {"DUMB_INIT_SETSID"}
 
 
 def test_every_long_running_service_has_a_healthcheck_and_waits_for_what_it_needs(compose):

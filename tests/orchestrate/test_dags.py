@@ -1,4 +1,6 @@
-"""The DAGs as an engineer and the scheduler see them: they import, fast, and are wired right.
+"""The DAGs as an engineer and the scheduler see them: they import cleanly and are wired right.
+
+How fast they parse is measured by `make bench` (dag_parse_max_s), not asserted here.
 
 Fast tests only; the runs through Airflow are in test_dags_runs.py.
 """
@@ -7,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 
 import pytest
 
@@ -33,19 +34,12 @@ def bag(manifest):
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
-def test_every_dag_file_imports_cleanly_and_reports_its_parse_time(path, manifest, record_property, capsys):
+def test_every_dag_file_imports_cleanly(path, manifest):
     from airflow.dag_processing.dagbag import DagBag
 
-    DagBag(dag_folder=str(path))  # warm: the first parse pays Airflow's and Cosmos' imports
-    started = time.perf_counter()
     bag = DagBag(dag_folder=str(path))
-    seconds = time.perf_counter() - started
-    record_property("parse_seconds", round(seconds, 3))
-    with capsys.disabled():
-        print(f"\n  parse {path.name}: {seconds:.2f} s for {len(bag.dag_ids)} DAG(s)")
     assert bag.import_errors == {}
     assert bag.dag_ids
-    assert seconds < 10, "the target is under 1 s per file; this only catches a runaway parse"
 
 
 def test_dag_files_are_wiring_only():
@@ -122,5 +116,6 @@ def test_a_failure_alert_is_logged_always_and_posted_when_a_webhook_is_set(webho
     on_failure(context)
     assert received and received[0]["task_id"] == "ingest" and "warehouse down" in received[0]["text"]
     monkeypatch.setenv("CITYOPS_ALERT_WEBHOOK", "http://127.0.0.1:9/nobody-listens")
+    monkeypatch.setenv("CITYOPS_ALERT_BACKOFF_S", "0.01")
     on_failure(context)  # an undeliverable alert is logged, never raised
     assert "could not send the alert" in caplog.text

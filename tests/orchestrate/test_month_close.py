@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 
 import psycopg
 import pytest
@@ -14,14 +13,12 @@ from tests.fixtures.commands import ROOT, cityops
 from tests.fixtures.garbage import table, write
 
 
-def test_every_dag_imports_without_errors_and_quickly(tmp_path):
-    started = time.perf_counter()
+def test_every_dag_imports_without_errors(tmp_path):
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(ROOT / "dags"))
     assert bag.import_errors == {}
     assert "cityops_month_close" in bag.dag_ids
-    assert time.perf_counter() - started < 60
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ One module-scoped warehouse story, built three times (dbt is the slow part):
   A. January, every dataset              → full build
   B. February, four datasets             → incremental build (only February's tickets)
   C. a corrected February hotline file   → the February tickets replaced, January untouched
+  D. February's grid cases withdrawn     → (cityops withdraw, no replacement) February's cases gone
 Every test then reads what the story left behind.
 """
 
@@ -21,7 +22,7 @@ from cityops.load.warehouse import connect
 from cityops.periods import parse_period
 from cityops.transform.dbt import build
 from cityops_dev.samples import write_month
-from tests.fixtures.commands import ROOT
+from tests.fixtures.commands import ROOT, cityops
 from tests.fixtures.db import RESET, query, scalar
 
 STATUSES = {"on_track", "at_risk", "off_track", "no_data"}
@@ -68,6 +69,9 @@ class Story:
     correction_rows_affected: dict = field(default_factory=dict)
     corrected_tickets: int = 0
     grid_february: int = 0
+    grid_before_withdrawal: dict = field(default_factory=dict)
+    grid_after_withdrawal: dict = field(default_factory=dict)
+    withdrawn: dict = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +110,25 @@ def story(home, tmp_path_factory) -> Story:
         name: r["adapter_response"].get("rows_affected") for name, r in run_results(home).items()
     }
     told.corrected_tickets = told.after_correction["2025-02-01"][0]
+
+    # February's grid cases withdrawn, no file sent instead: the incremental fact must drop them.
+    told.grid_before_withdrawal = grid_by_month(home)
+    withdrawn = cityops(
+        "withdraw", "--dataset", "grid_cases", "--period", "2025-02", "--reason", "网格系统导出重复 duplicated export",
+        "--by", "王敏", "--json",
+    )  # fmt: skip
+    assert withdrawn.returncode == 0, withdrawn.stdout + withdrawn.stderr
+    told.withdrawn = json.loads(withdrawn.stdout)
+    build()
+    told.grid_after_withdrawal = grid_by_month(home)
     return told
+
+
+def grid_by_month(home) -> dict[str, tuple[int, str]]:
+    rows = query(
+        home, "select month_start::text, count(*), max(xmin::text::bigint) from marts.fct_grid_cases group by 1"
+    )
+    return {month: (n, xmin) for month, n, xmin in rows}
 
 
 def test_scorecard_lists_every_plan_indicator_every_month_with_a_status(story, home):
@@ -260,3 +282,32 @@ def test_docs_command_generates_the_site_under_cityops_home(story, home):
     scorecard = catalog["nodes"]["model.cityops.kpi_scorecard"]
     assert "记分卡" in scorecard["metadata"]["comment"]
     assert (home.root / "docs" / "index.html").is_file()
+
+
+def test_a_withdrawn_month_leaves_the_incremental_facts_and_shows_who_and_why(story, home):
+    assert story.withdrawn["status"] == "withdrawn" and story.withdrawn["withdrawn_by"] == "王敏"
+    assert story.grid_before_withdrawal["2025-02-01"][0] == story.grid_february > 0
+    assert "2025-02-01" not in story.grid_after_withdrawal, "the withdrawn month's cases are gone"
+    assert story.grid_after_withdrawal["2025-01-01"] == story.grid_before_withdrawal["2025-01-01"], "January untouched"
+    assert scalar(home, "select count(*) from marts.fct_grid_street_monthly where month_start = '2025-02-01'") == 0
+    batch = story.withdrawn["batch_id"]
+    assert scalar(home, "select count(*) from raw.grid_cases where _batch_id = %s", batch) > 0, "raw keeps the rows"
+    audit = query(
+        home, "select status, withdrawn_by, withdrawn_reason from audit.ingest_batches where batch_id = %s", batch
+    )
+    assert audit == [("withdrawn", "王敏", "网格系统导出重复 duplicated export")]
+    shown = query(
+        home,
+        "select dataset, month_start::text, withdrawn_by, withdrawn_reason, is_replaced, row_count "
+        "from marts.fct_batch_withdrawals where batch_id = %s",
+        batch,
+    )
+    assert shown == [
+        ("grid_cases", "2025-02-01", "王敏", "网格系统导出重复 duplicated export", False, story.grid_february)
+    ]
+
+
+def test_withdrawing_a_month_without_a_current_batch_is_a_usage_error(story, home):
+    done = cityops("withdraw", "--dataset", "grid_cases", "--period", "2025-02", "--reason", "again", "--by", "x")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "no current batch" in done.stderr and len(done.stderr.strip().splitlines()) == 1

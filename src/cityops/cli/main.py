@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from cityops.bi.cli import bi
-from cityops.cli import contracts, docs, files, month, warehouse
+from cityops.cli import contracts, docs, files, month, stack, warehouse
 from cityops.cli.exits import EXIT_FAILED, fail
 from cityops.errors import ContractError, SystemFailure, UsageError
 from cityops.portal.cli import portal
@@ -84,6 +84,7 @@ for command in (
     warehouse.warehouse,
     files.validate,
     files.ingest,
+    files.withdraw,
     month.build,
     month.run,
     month.backfill,
@@ -94,6 +95,7 @@ for command in (
     docs.quality,
     bi,
     portal,
+    stack.stack,
 ):
     main.add_command(command)
 

@@ -6,21 +6,30 @@ v18 client also dumps and restores an older server named by CITYOPS_WAREHOUSE_UR
 - A backup is written under a temporary name and renamed when pg_dump has finished, so a
   full disk or a failed dump never leaves something that looks like a backup.
 - A restore replaces the warehouse's schemas with the backup's in ONE transaction: the
-  file is checked first, and if anything fails the warehouse is left as it was.
+  file is checked first, and if anything fails the warehouse is left as it was. pg_restore's
+  script is streamed into psql inside `BEGIN`; `COMMIT` is sent only when pg_restore has
+  finished without error (a backup cut short fails half-way through its data), otherwise
+  the session ends with the transaction open and PostgreSQL rolls it back.
+- The programs' messages go to temporary files, not pipes, so neither can block on a full
+  pipe while the other waits for it: pg_restore's output is read as it runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import uuid
 from pathlib import Path
 
 from cityops import locks
 from cityops.errors import BackupFailed, BackupUnusable
 from cityops.load import warehouse
+from cityops.load.checkpoints import reached
 from cityops.settings import Home
 
 # The schemas the project writes; a restore drops them (when present) before recreating them.
@@ -105,36 +114,58 @@ def restore(path: Path, home: Home | None = None) -> list[str]:
     drop = sorted((set(MANAGED_SCHEMAS) & present) | (set(schemas) - {"public"}))
     prelude = locks.SCHEMA_DDL_SQL + "".join(f'drop schema if exists "{name}" cascade;' for name in drop)
     target, env = _connection(home)
-    script = subprocess.Popen(
-        [str(client("pg_restore")), "--clean", "--if-exists", "--no-owner", "--file", "-", str(path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    applied = subprocess.run(
-        [
-            str(client("psql")),
-            "--no-psqlrc",
-            "--quiet",
-            "--set",
-            "ON_ERROR_STOP=1",
-            "--single-transaction",
-            "--command",
-            prelude,
-            "--file",
-            "-",
-            "--dbname",
-            target,
-        ],
-        stdin=script.stdout,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    script.stdout.close()
-    script_err = script.stderr.read().decode(errors="replace")
-    script.wait()
-    if script.returncode != 0:
-        raise BackupFailed(f"pg_restore failed, nothing was changed: {_first_error(script_err)}")
-    if applied.returncode != 0:
-        raise BackupFailed(f"the restore failed, nothing was changed: {_first_error(applied.stderr)}")
+    with tempfile.TemporaryFile() as restore_err, tempfile.TemporaryFile() as psql_out:
+        script = subprocess.Popen(
+            [str(client("pg_restore")), "--clean", "--if-exists", "--no-owner", "--file", "-", str(path)],
+            stdout=subprocess.PIPE,
+            stderr=restore_err,
+        )
+        applied = subprocess.Popen(
+            [
+                str(client("psql")),
+                "--no-psqlrc",
+                "--quiet",
+                "--set",
+                "ON_ERROR_STOP=1",
+                "--file",
+                "-",
+                "--dbname",
+                target,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=psql_out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        _apply(script, applied, prelude)
+        restore_failed, applied_failed = script.returncode != 0, applied.returncode != 0
+        if applied_failed:
+            raise BackupFailed(f"the restore failed, nothing was changed: {_first_error(_text(psql_out))}")
+        if restore_failed:
+            raise BackupFailed(f"pg_restore failed, nothing was changed: {_first_error(_text(restore_err))}")
     return schemas
+
+
+def _apply(script: subprocess.Popen, applied: subprocess.Popen, prelude: str) -> None:
+    """Stream pg_restore's script into psql in one transaction, committed only if pg_restore succeeded."""
+    try:
+        applied.stdin.write(b"BEGIN;\n" + prelude.encode() + b"\n")
+        shutil.copyfileobj(script.stdout, applied.stdin, 1 << 16)
+        script.stdout.close()
+        script.wait()
+        reached("restore")
+        if script.returncode == 0:
+            applied.stdin.write(b"COMMIT;\n")
+        applied.stdin.close()  # without COMMIT: the session ends, PostgreSQL rolls the transaction back
+    except BrokenPipeError:  # psql stopped at an error (ON_ERROR_STOP): it said why on its output
+        script.kill()
+        with contextlib.suppress(BrokenPipeError):
+            applied.stdin.close()
+    finally:
+        script.wait()
+        applied.wait()
+
+
+def _text(stream) -> str:
+    stream.seek(0)
+    return stream.read().decode(errors="replace")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 
 EVENT = "cityops.checkpoint"
-POINTS = ("reading", "copy", "staged", "publish")
+POINTS = ("reading", "copy", "staged", "publish", "restore")
 
 
 def reached(point: str) -> None:

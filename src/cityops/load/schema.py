@@ -13,7 +13,7 @@ from cityops import locks
 from cityops.contracts import Contract
 from cityops.load.row_security import ensure_row_security
 
-BATCH_STATUSES = ("received", "current", "superseded", "rejected", "unchanged", "failed")
+BATCH_STATUSES = ("received", "current", "superseded", "rejected", "unchanged", "failed", "withdrawn")
 
 AUDIT_DDL = f"""
 create schema if not exists raw;
@@ -57,6 +57,24 @@ create index if not exists validation_results_batch on audit.validation_results 
 alter table audit.validation_results add column if not exists department text;
 -- When a file taken from landing/ was put there: the department sent it then, not when it was picked up.
 alter table audit.ingest_batches add column if not exists landed_at timestamptz;
+-- A withdrawn batch (cityops withdraw): who took it back, why and when. Its rows stay in raw.
+alter table audit.ingest_batches add column if not exists withdrawn_at timestamptz;
+alter table audit.ingest_batches add column if not exists withdrawn_by text;
+alter table audit.ingest_batches add column if not exists withdrawn_reason text;
+-- A warehouse made before a status was added gets the wider check (once: it scans the table).
+do $$
+begin
+    if not exists (
+        select 1 from pg_constraint
+        where conrelid = 'audit.ingest_batches'::regclass and conname = 'ingest_batches_status_check'
+          and pg_get_constraintdef(oid) like '%withdrawn%'
+    ) then
+        alter table audit.ingest_batches drop constraint if exists ingest_batches_status_check;
+        alter table audit.ingest_batches add constraint ingest_batches_status_check
+            check (status in ({", ".join(f"'{s}'" for s in BATCH_STATUSES)}));
+    end if;
+end
+$$;
 comment on table audit.ingest_batches is
     '每个上报文件一行：批次、状态（current/superseded/rejected…）、文件哈希 | One row per file received';
 comment on table audit.validation_results is

@@ -4,12 +4,19 @@ Beside a rejected file, beside a loaded file that drew warnings, and for a dry r
 (`cityops validate`, under `validate/`), go: `report.json` (the interface's JSON),
 `report.md` / `report.html` (中文 + English) and `<name>.marked.xlsx`, their own sheet
 with each problem on its cell. Where the folder is, load/files.py decides.
+
+Each file is written whole or not at all, like the kept file and the batch: under a
+temporary name beside it, synced, then renamed into place. A disk that fills mid-report
+leaves the report files that were finished and no half of the one that was not.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import os
+import uuid
 from pathlib import Path
 
 from cityops.contracts import get_contract
@@ -37,18 +44,45 @@ def write_reports(source: Path, outcome: Outcome, folder: Path, *, dry_run: bool
     data = outcome.to_json()
     if marked is not None:
         data["marked_copy"] = str(marked.path) if marked.path else None
-    (folder / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-    (folder / "report.md").write_text(markdown_report(outcome, source.name, **options), encoding="utf-8")
-    (folder / "report.html").write_text(html_report(outcome, source.name, **options), encoding="utf-8")
+    reports = {
+        "report.json": json.dumps(data, ensure_ascii=False, indent=2),
+        "report.md": markdown_report(outcome, source.name, **options),
+        "report.html": html_report(outcome, source.name, **options),
+    }
+    for name, text in reports.items():
+        write_whole(folder / name, text.encode("utf-8"))
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(f".partial-{uuid.uuid4().hex}-{path.name}")
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """`path` holds `data` whole, or is left as it was: a temporary file, synced, renamed over it."""
+    partial = _partial(path)
+    try:
+        with partial.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def _marked_copy(source: Path, outcome: Outcome, target: Path) -> MarkedCopy:
     """A report must never cost the decision: a copy that fails is reported, not raised."""
+    partial = _partial(target)
     try:
-        return write_marked_copy(source, get_contract(outcome.dataset), outcome.problems, target, outcome.rows)
+        copy = write_marked_copy(source, get_contract(outcome.dataset), outcome.problems, partial, outcome.rows)
+        if copy.path is not None:
+            os.replace(partial, target)
+            copy = dataclasses.replace(copy, path=target)
+        return copy
     except Exception:
         log.exception("marked copy of %s failed", source)
-        target.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         return MarkedCopy(
             None,
             skipped_zh="标注副本生成失败，请按本报告所列行号修改。",

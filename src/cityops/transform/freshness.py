@@ -25,7 +25,8 @@ def _build_state(home: Home) -> str:
         exists = conn.execute("select to_regclass('audit.ingest_batches') is not null").fetchone()[0]
         if exists:
             decided = conn.execute(
-                "select count(*), max(decided_at) from audit.ingest_batches where status in ('current', 'superseded')"
+                "select count(*), max(decided_at) from audit.ingest_batches "
+                "where status in ('current', 'superseded', 'withdrawn')"
             ).fetchone()
             digest.update(repr(decided).encode())
     return digest.hexdigest()

@@ -11,6 +11,7 @@
         post_hook=[
             "create index if not exists fct_grid_cases_month on {{ this }} (month_start)",
             "create index if not exists fct_grid_cases_batch on {{ this }} (batch_id)",
+            "{{ keep_current_batches() }}",
         ],
     )
 }}

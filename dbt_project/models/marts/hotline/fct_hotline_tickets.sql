@@ -12,6 +12,7 @@
         post_hook=[
             "create index if not exists fct_hotline_tickets_month on {{ this }} (month_start)",
             "create index if not exists fct_hotline_tickets_batch on {{ this }} (batch_id)",
+            "{{ keep_current_batches() }}",
         ],
     )
 }}

@@ -1,5 +1,5 @@
 -- One row per file received (a batch), whatever became of it: the audit trail says which
--- batch of a dataset and month is current, and which ones a correction superseded.
+-- batch of a dataset and month is current, which ones a correction superseded, which were withdrawn.
 with
 
 source as (
@@ -18,7 +18,12 @@ renamed as (
         rows as row_count,
         source_file,
         received_at,
-        decided_at
+        decided_at,
+        -- withdrawn (cityops withdraw): the month was taken back, with who and why
+        status = 'withdrawn' as is_withdrawn,
+        withdrawn_at,
+        withdrawn_by,
+        withdrawn_reason
     from source
 )
 

@@ -1,0 +1,12 @@
+"""Imported once by each Celery worker before its pool forks (see cityops.orchestrate.celery_config)."""
+
+from __future__ import annotations
+
+import great_expectations  # the gate of every ingest task
+import great_expectations.expectations  # noqa: F401
+from cosmos import DbtTaskGroup  # noqa: F401  (the transform DAG's file, parsed by every dbt task)
+
+import cityops.ingest
+import cityops.orchestrate.dbt_tasks
+import cityops.orchestrate.tasks
+import cityops.validate.gate  # noqa: F401
