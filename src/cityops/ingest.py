@@ -40,6 +40,7 @@ from cityops.problems import Problem, ProblemLog
 from cityops.report.writer import dry_run_folder, write_reports
 from cityops.settings import Home
 from cityops.validate.results import CheckResult, reading_results, store_results
+from cityops.validate.worker import gate_worker
 
 log = logging.getLogger("cityops.ingest")
 
@@ -72,6 +73,7 @@ def ingest(path: Path | str, dataset: str, period: str, *, dry_run: bool = False
         )
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
+    gate_worker()  # GX is imported in a worker while the file is read (validate/worker.py)
     outcome = Outcome("valid" if dry_run else "received", dataset, period)
     sha256 = file_sha256(path)
     with connect(home) as conn:
@@ -138,10 +140,14 @@ def _reading_results(contract: Contract, problems: ProblemLog) -> list[CheckResu
 
 
 def _validate(conn, contract: Contract, stage: sql.Identifier, month: dt.date, problems: ProblemLog):
-    from cityops.validate.gate import run_gate  # GX costs seconds to import: only when checking
+    from cityops.validate.gate import run_gate
     from cityops.validate.history import run_history_rules
 
-    return run_gate(conn, contract, stage, month, problems) + run_history_rules(conn, contract, stage, month, problems)
+    worker = gate_worker()
+    outcomes = worker.outcomes(contract, stage, month) if worker is not None else None
+    return run_gate(conn, contract, stage, month, problems, outcomes) + run_history_rules(
+        conn, contract, stage, month, problems
+    )
 
 
 # --- 3. load ----------------------------------------------------------------------------------
@@ -195,5 +201,6 @@ def _unchanged(conn, outcome: Outcome, current_id: str, month: dt.date, sha256: 
     if files.in_landing(path, home):
         stored = files.archive(path, outcome.dataset, outcome.period, outcome.batch_id, home)
         outcome.stored_file = str(stored)
+        audit.set_stored_file(conn, outcome.batch_id, str(stored))  # the audit names every kept file
     outcome.batch_id = current_id
     return outcome

@@ -348,3 +348,39 @@ def test_withdrawing_a_month_without_a_current_batch_is_a_usage_error(story, hom
     done = cityops("withdraw", "--dataset", "grid_cases", "--period", "2025-02", "--reason", "again", "--by", "x")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "no current batch" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+RECONCILED = (
+    "fct_garbage_sorting_monthly",
+    "fct_hotline_tickets",
+    "fct_grid_cases",
+    "fct_illegal_construction",
+    "fct_housing_renovation",
+    "fct_elevator_retrofit",
+    "fct_overhead_lines",
+    "fct_overhead_lines_monthly",
+    "fct_water_quality",
+    "fct_river_patrols_monthly",
+    "fct_beautiful_blocks",
+)
+
+
+def test_every_fact_reconciles_with_raw_and_a_drift_in_any_fails_it(story, home):
+    """The story's builds ran every reconciliation before each swap (and passed); one extra row
+    in any fact (a fan-out join, a stale batch) fails that fact's reconciliation."""
+    from cityops.transform.dbt import invoke
+
+    added = []
+    with connect(home) as conn:
+        for fact in RECONCILED:
+            which = "where month_start = list_month_start" if fact == "fct_beautiful_blocks" else ""
+            row = conn.execute(f"insert into marts.{fact} select * from marts.{fact} {which} limit 1 returning ctid")
+            added.append((fact, row.fetchone()[0]))
+    try:
+        checked = invoke(home, "test", "--select", "tag:reconciliation")
+    finally:
+        with connect(home) as conn:
+            for fact, ctid in added:
+                conn.execute(f"delete from marts.{fact} where ctid = %s::tid", (str(ctid),))
+    failed = {r.node.attached_node.split(".")[-1] for r in checked.result if str(r.status) == "fail"}
+    assert failed == set(RECONCILED)

@@ -1,8 +1,8 @@
 """`python -m cityops_dev.bench [--repeat N] [--smoke] [--only GROUPS]`: run the measures, print the table.
 
 Results go to CITYOPS_HOME/bench/results.json. Groups: load (1–4), xlsx (5), dbt (6),
-airflow (7), month (8), bi (9), portal (10), limits (L1–L5: the wall-clock limits tests no longer
-assert). `--smoke` runs every group tiny (2,000 rows, one run
+airflow (7), month (8), bi (9), portal (10), validate (11: a 10-row file checked cold and warm),
+limits (L1–L5: the wall-clock limits tests no longer assert). `--smoke` runs every group tiny (2,000 rows, one run
 each) to prove the harness works; its numbers mean nothing.
 """
 
@@ -24,14 +24,15 @@ from cityops_dev.bench.core import Config, Row, say
 TABLE_KEYS = ["measure", "min", "median", "x_floor", "peak_rss", "target", "met"]
 # A smoke run stays under a minute: the groups that run dbt or Airflow report n/a in it.
 SMOKE_GROUPS = ["load", "xlsx"]
-GROUPS = ["load", "xlsx", "dbt", "month", "airflow", "bi", "portal", "limits"]
+GROUPS = ["load", "xlsx", "validate", "dbt", "month", "airflow", "bi", "portal", "limits"]
 
 
 def _group(name: str):
-    from cityops_dev.bench import limits, load, portal, transform, warehouse, xlsx
+    from cityops_dev.bench import limits, load, portal, transform, validate, warehouse, xlsx
 
     return {
         "load": load.measure,
+        "validate": validate.measure,
         "xlsx": xlsx.measure,
         "dbt": transform.measure_dbt,
         "month": warehouse.measure_month,
@@ -52,6 +53,7 @@ NA_KEYS = {
         "reject_report_bytes",
     ],
     "xlsx": ["xlsx_read_vs_calamine_ratio"],
+    "validate": ["validate_small_cold_s", "validate_small_warm_s"],
     "dbt": ["dbt_incremental_vs_full_pct"],
     "month": ["month_end_to_end_s"],
     "airflow": ["dag_parse_max_s", "airflow_vs_dbt_ratio"],
@@ -68,6 +70,7 @@ NA_KEYS = {
 NA_LABELS = {
     "load": "1–4. floor, ingest, RSS, reject",
     "xlsx": "5. xlsx read vs calamine",
+    "validate": "11. validate a 10-row file, cold and warm",
     "dbt": "6. dbt incremental vs full",
     "month": "8. month end to end",
     "airflow": "7. DAG parse, Airflow vs dbt",

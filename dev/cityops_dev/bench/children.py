@@ -68,6 +68,18 @@ def ingest_many(specs: list[str]) -> dict:
     return outcomes
 
 
+def validate_warm(path: str, runs: str) -> dict:
+    """`cityops validate`'s check, repeated in one process: the first run cold, then warm."""
+    from cityops.ingest import ingest
+
+    seconds = []
+    for _ in range(int(runs) + 1):
+        started = time.perf_counter()
+        outcome = ingest(path, "garbage_sorting", "2025-03", dry_run=True)
+        seconds.append(time.perf_counter() - started)
+    return {"first_s": seconds[0], "seconds": seconds[1:], "status": outcome.status}
+
+
 def xlsx_project(path: str) -> dict:
     """The project's read + normalise of a hotline xlsx (no hashing, no gate, no load)."""
     from cityops.contracts import get_contract
@@ -210,6 +222,7 @@ def main(argv: list[str]) -> None:
     handlers = {
         "copy": lambda: copy_floor(*args),
         "ingest-many": lambda: ingest_many(args),
+        "validate-warm": lambda: validate_warm(*args),
         "xlsx-project": lambda: xlsx_project(*args),
         "xlsx-calamine": lambda: xlsx_calamine(*args),
         "dag-parse": lambda: dag_parse(*args),

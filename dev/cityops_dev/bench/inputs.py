@@ -113,3 +113,24 @@ def month_files(out: Path, period: str, datasets: list[str] | None = None, rows:
     from cityops_dev.samples import write_month
 
     return write_month(parse_period(period), out, datasets=datasets, hotline_rows=rows)
+
+
+def garbage_small(cfg: Config) -> Path:
+    """A clerk's garbage-sorting month (the sample writer's xlsx: title, ten streets, 合计, footer)
+    with one cell typed wrong, so that `validate` refuses it and writes every report."""
+    target = _cached(cfg, f"garbage_small_{_generator_key()}.xlsx")
+    if target.exists():
+        return target
+    from openpyxl import load_workbook
+
+    (written,) = month_files(cfg.inputs / "garbage-month", PERIOD, datasets=["garbage_sorting"])
+    book = load_workbook(written)
+    sheet = book.worksheets[0]
+    rows = [row for row in sheet.iter_rows() if any(isinstance(cell.value, (int, float)) for cell in row)]
+    number = next(cell for cell in rows[len(rows) // 2] if isinstance(cell.value, (int, float)))
+    number.value = "约一千吨"  # not a number
+    partial = target.with_suffix(".part.xlsx")
+    book.save(partial)
+    partial.rename(target)
+    shutil.rmtree(cfg.inputs / "garbage-month", ignore_errors=True)
+    return target

@@ -29,6 +29,8 @@ from cityops_dev.bench.core import (
     say,
 )
 
+INGEST_TARGET = 4.0  # issue 15: ≤ 4× the COPY floor of the same run; the aim stays 2×
+INGEST_AIM = 2.0
 _LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO cityops\.(?:ingest|gate): \w+: (.*)$")
 _MARKS = {"reading": "reading", "rows staged": "staged", "gate ran": "gated"}
 
@@ -167,8 +169,8 @@ def measure(cfg: Config) -> tuple[list[Row], dict]:
             ingest_big,
             ratio,
             value=f"{ratio:.2f}×, {rss:.0f} MiB",
-            target="≤ 2.0× floor, ≤ 400 MiB",
-            met=ratio <= 2.0 and rss <= 400,
+            target=f"≤ {INGEST_TARGET:.0f}× floor (aim {INGEST_AIM:.0f}×), ≤ 400 MiB",
+            met=ratio <= INGEST_TARGET and rss <= 400,
         ),
         Row(
             f"3. ingest {cfg.small_rows // 1000}k",

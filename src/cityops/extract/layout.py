@@ -40,8 +40,8 @@ _FOOTER_PREFIXES = tuple(
         "填表日期",
     )
 )
-_SKIP_STARTS = {w[:1] for w in _TOTALS} | {w[:1] for w in _FOOTER_PREFIXES}  # first characters worth folding
-_SKIP_HEAD = re.compile(r"(?:^|\x00)\s*[" + re.escape("".join(sorted(_SKIP_STARTS))) + "]")
+SKIP_STARTS = {w[:1] for w in _TOTALS} | {w[:1] for w in _FOOTER_PREFIXES}  # first characters worth folding
+_SKIP_HEAD = re.compile(r"(?:^|\x00)\s*[" + re.escape("".join(sorted(SKIP_STARTS))) + "]")
 _UNIT_CELL = re.compile(
     r"\(?(单位.*|吨|个|户|%|公里|千米|km|米|m|平方米|m2|㎡|公顷|根|小时|次|部|台|处|mg/l|元|万元)\)?"
 )
@@ -133,7 +133,7 @@ def _first_cell(cells: list[Any]) -> Any:
 
 def _maybe_skippable(cell: Any) -> bool:
     """Could this cell start a totals or footer row? Only those are folded and compared."""
-    return type(cell) is str and cell.strip()[:1] in _SKIP_STARTS
+    return type(cell) is str and cell.strip()[:1] in SKIP_STARTS
 
 
 def _maybe_skippable_any(cells: list[Any]) -> bool:
@@ -143,22 +143,27 @@ def _maybe_skippable_any(cells: list[Any]) -> bool:
         return any(_maybe_skippable(cell) for cell in cells)
 
 
-def data_rows(rows: Iterator[Row], layout: Layout) -> Iterator[Row]:
+def is_data_row(cells: list[Any], seen_data: bool) -> bool:
+    """Does this row below the header carry data? Blank, totals, footer rows are skipped, and a
+    units row before the first data row (`seen_data`: a data row came before)."""
+    first = _first_cell(cells)
+    if first is None:
+        return False  # blank row
+    if _maybe_skippable(first) or _maybe_skippable_any(cells[:3]):
+        folded = fold(first)
+        if any(c is not None and fold(c) in _TOTALS for c in cells[:3]) or folded.startswith("合计"):
+            return False  # totals row: the warehouse adds up for itself
+        if folded.startswith(_FOOTER_PREFIXES):
+            return False  # 填报单位 / 填报人 / 联系电话 footer
+    # a units row under the header
+    return seen_data or not all(_UNIT_CELL.fullmatch(fold(c)) for c in cells if c is not None and fold(c))
+
+
+def data_rows(rows: Iterator[Row], layout: Layout, seen_data: bool = False) -> Iterator[Row]:
     """Rows below the header that carry data (blank, totals, footer and units rows skipped)."""
-    seen_data = False
     for number, cells in rows:
         if number <= layout.header_row:
             continue
-        first = _first_cell(cells)
-        if first is None:
-            continue  # blank row
-        if _maybe_skippable(first) or _maybe_skippable_any(cells[:3]):
-            folded = fold(first)
-            if any(c is not None and fold(c) in _TOTALS for c in cells[:3]) or folded.startswith("合计"):
-                continue  # totals row: the warehouse adds up for itself
-            if folded.startswith(_FOOTER_PREFIXES):
-                continue  # 填报单位 / 填报人 / 联系电话 footer
-        if not seen_data and all(_UNIT_CELL.fullmatch(fold(c)) for c in cells if c is not None and fold(c)):
-            continue  # a units row under the header
-        seen_data = True
-        yield number, cells
+        if is_data_row(cells, seen_data):
+            seen_data = True
+            yield number, cells

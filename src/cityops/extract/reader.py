@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from cityops.contracts import Column, Contract
+from cityops.extract import arrowcsv
 from cityops.extract.columns import ColumnReader
 from cityops.extract.derive import DERIVATIONS
 from cityops.extract.layout import HEADER_SEARCH_ROWS, Layout, data_rows, find_layout
@@ -34,7 +36,7 @@ CHUNK_ROWS = 20_000
 class Chunk:
     """A block of data rows, column by column (contract order), with their source row numbers."""
 
-    numbers: list[int]
+    numbers: list[int] | np.ndarray
     columns: list[pa.Array]  # of stored text (string), one per contract column
 
     def __len__(self) -> int:
@@ -46,6 +48,8 @@ class Extract:
     kind: FileKind
     layout: Layout
     rows: Iterator[tuple[int, list[Any]]]
+    path: Path | None = None
+    header_width: int = 0  # cells in the header row as read
 
 
 def open_extract(path: Path, contract: Contract, log: ProblemLog) -> Extract | None:
@@ -60,7 +64,8 @@ def open_extract(path: Path, contract: Contract, log: ProblemLog) -> Extract | N
             if layout is not None:
                 for problem in problems:
                     log.add(problem)
-                return Extract(kind, layout, itertools.chain(head, rows))
+                width = next((len(cells) for number, cells in head if number == layout.header_row), 0)
+                return Extract(kind, layout, itertools.chain(head, rows), path, width)
     except FileRefused as refused:
         log.add(file_problem(refused, path, contract))
         return None
@@ -115,34 +120,76 @@ def _transposed(block: list[tuple[int, list[Any]]], width: int) -> list[list[Any
 def canonical_chunks(
     extract: Extract, contract: Contract, log: ProblemLog, hasher: PersonalHasher | None = None
 ) -> Iterator[Chunk]:
-    """The data rows, CHUNK_ROWS at a time, column by column in contract order."""
-    positions = {name: index for index, name in extract.layout.columns.items()}
-    readers = [(col, positions.get(col.name), ColumnReader(col, hasher)) for col in contract.columns]
-    names = [col.name for col in contract.columns]
-    derived = [  # (column index, derivation, indexes of its inputs)
-        (names.index(col.name), DERIVATIONS[col.derive], [names.index(n) for n in col.derive_from])
-        for col in contract.derived_columns
-    ]
+    """The data rows, a block at a time, column by column in contract order.
+
+    A CSV's body is read by Arrow (arrowcsv.py) when it can be; where Arrow gives up, the
+    Python reader goes on from the first row not yet handed out."""
+    normalise = _Normaliser(extract.layout, contract, log, hasher)
+    rows, seen_data = extract.rows, False
+    if extract.path is not None and arrowcsv.eligible(extract.kind):
+        body = arrowcsv.Body(extract.path, extract.kind, extract.layout.header_row, extract.header_width)
+        try:
+            for block in body.blocks():
+                yield normalise.arrays(block.numbers, block.columns)
+            return
+        except arrowcsv.GaveUp as gave_up:
+            rows, seen_data = _resumed(extract, gave_up.resume_at), gave_up.seen_data
     width = max(extract.layout.columns, default=-1) + 1
-    for block in _blocks(data_rows(extract.rows, extract.layout), CHUNK_ROWS):
-        numbers = [number for number, _ in block]
+    for block in _blocks(data_rows(rows, extract.layout, seen_data), CHUNK_ROWS):
         by_position = _transposed(block, width)
+        yield normalise.arrays([number for number, _ in block], [_cells_array(c) for c in by_position], by_position)
+
+
+def _resumed(extract: Extract, number: int) -> Iterator[tuple[int, list[Any]]]:
+    """The file's rows again, from row `number` on (Python's reader)."""
+    assert extract.path is not None
+    rows = next(iter(sheets(extract.path, extract.kind)))
+    return itertools.dropwhile(lambda row: row[0] < number, rows)
+
+
+def _cells_array(cells: list[Any]) -> pa.Array | None:
+    try:
+        return pa.array(cells, pa.string())  # refuses numbers and dates: cells from Excel
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return None
+
+
+class _Normaliser:
+    """Columns of raw cells (by position in the file) in; a Chunk in contract order out."""
+
+    def __init__(self, layout: Layout, contract: Contract, log: ProblemLog, hasher: PersonalHasher | None) -> None:
+        positions = {name: index for index, name in layout.columns.items()}
+        self.log = log
+        self.readers = [(col, positions.get(col.name), ColumnReader(col, hasher)) for col in contract.columns]
+        names = [col.name for col in contract.columns]
+        self.derived = [  # (column index, derivation, indexes of its inputs)
+            (names.index(col.name), DERIVATIONS[col.derive], [names.index(n) for n in col.derive_from])
+            for col in contract.derived_columns
+        ]
+
+    def arrays(
+        self, numbers: list[int] | np.ndarray, arrays: list[pa.Array | None], cells: list[list[Any]] | None = None
+    ) -> Chunk:
+        """`arrays[i]` is the text of the file's column i (None: not all text, see `cells[i]`)."""
+        count = len(numbers)
         columns: list[pa.Array] = []
-        for col, position, reader in readers:
+        for col, position, reader in self.readers:
             if col.derive or position is None:
                 # Derived below; a missing column was reported once, with the header.
                 filler = None if col.derive else parse_cell(None, col)[0]
-                columns.append(pa.nulls(len(block), pa.string()) if filler is None else pa.array([filler] * len(block)))
+                columns.append(pa.nulls(count, pa.string()) if filler is None else pa.array([filler] * count))
                 continue
-            cells = by_position[position]
 
-            def report(
-                index: int, cell: Any, refusal: Refusal, col: Column = col, numbers: list[int] = numbers
-            ) -> None:
-                log.add(Problem.of(refusal.rule, numbers[index], col.header, cell, **_allowed(col, refusal)))
+            def report(index: int, cell: Any, refusal: Refusal, col: Column = col) -> None:
+                self.log.add(Problem.of(refusal.rule, int(numbers[index]), col.header, cell, **_allowed(col, refusal)))
 
-            columns.append(reader.read(cells, report))
-        for index, derivation, inputs in derived:
+            array = arrays[position]
+            if array is None:
+                assert cells is not None
+                columns.append(reader.read(cells[position], report))
+            else:
+                columns.append(reader.read_array(array, report, cells[position] if cells is not None else None))
+        for index, derivation, inputs in self.derived:
             values = zip(*(columns[i].to_pylist() for i in inputs), strict=True)
             columns[index] = pa.array([derivation(*row) for row in values], pa.string())
-        yield Chunk(numbers, columns)
+        return Chunk(numbers, columns)

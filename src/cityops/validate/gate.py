@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import sql
@@ -26,7 +27,15 @@ log = logging.getLogger("cityops.gate")
 ROWS_PER_RULE = 50  # the report lists the first of each rule, and counts the rest
 
 
-def _validate(contract: Contract, table: sql.Identifier, checks: list[Check], result_format: str):
+class Outcome(NamedTuple):
+    """What GX said of one check (the parts of its ExpectationValidationResult the gate reads)."""
+
+    success: bool
+    result: dict[str, Any]
+    exception_info: dict[str, Any] | None
+
+
+def _validate(contract: Contract, table: sql.Identifier, checks: list[Check], result_format: str, warehouse: str):
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -35,7 +44,7 @@ def _validate(contract: Contract, table: sql.Identifier, checks: list[Check], re
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     # add_sql, not add_postgres: the latter refuses the embedded server's socket URL (no host).
-    source = context.data_sources.add_sql("warehouse", connection_string=url())
+    source = context.data_sources.add_sql("warehouse", connection_string=warehouse)
     batch = source.add_table_asset(contract.dataset, table_name=name, schema_name=schema)
     definition = batch.add_batch_definition_whole_table("staged")
     suite = context.suites.add(
@@ -55,14 +64,17 @@ def _validate(contract: Contract, table: sql.Identifier, checks: list[Check], re
     )
 
 
-def _results_by_check(contract: Contract, table: sql.Identifier, month: dt.date) -> tuple[list[Check], dict]:
+def gx_outcomes(
+    contract: Contract, table: sql.Identifier, month: dt.date, warehouse: str | None = None
+) -> dict[str, Outcome]:
     """Pass/fail of every check first (GX bundles those into few scans of the batch); then
     the failing rows of only the checks that failed. A clean million-row batch is scanned
-    a handful of times instead of twice per check."""
+    a handful of times instead of twice per check. Keyed by check name; `warehouse`: its URL."""
+    warehouse = warehouse or url()
     checks = build_checks(contract, month)
     items = {
         item.expectation_config.meta["check"]: item
-        for item in _validate(contract, table, checks, "BOOLEAN_ONLY").results
+        for item in _validate(contract, table, checks, "BOOLEAN_ONLY", warehouse).results
     }
     failed = {name for name, item in items.items() if not item.success}
     if failed:
@@ -70,10 +82,22 @@ def _results_by_check(contract: Contract, table: sql.Identifier, month: dt.date)
         items.update(
             {
                 item.expectation_config.meta["check"]: item
-                for item in _validate(contract, table, again, "COMPLETE").results
+                for item in _validate(contract, table, again, "COMPLETE", warehouse).results
             }
         )
-    return checks, items
+    return {
+        name: Outcome(bool(item.success), dict(item.result or {}), _plain_info(item.exception_info))
+        for name, item in items.items()
+    }
+
+
+def _plain_info(info: Any) -> dict | None:
+    """GX's exception info as plain dicts (what `_raised` reads), so it can cross a process."""
+    if not isinstance(info, dict):
+        return None
+    if "raised_exception" in info:
+        return {"raised_exception": info.get("raised_exception"), "exception_message": info.get("exception_message")}
+    return {str(key): _plain_info(value) for key, value in info.items() if isinstance(value, dict)}
 
 
 def _failing_rows(conn: psycopg.Connection, table: sql.Identifier, check: Check, outcome: dict) -> list[int]:
@@ -149,11 +173,21 @@ def _raised(info: dict | None) -> str | None:
 
 
 def run_gate(
-    conn: psycopg.Connection, contract: Contract, table: sql.Identifier, month: dt.date, problems: ProblemLog
+    conn: psycopg.Connection,
+    contract: Contract,
+    table: sql.Identifier,
+    month: dt.date,
+    problems: ProblemLog,
+    outcomes: dict[str, Outcome] | None = None,
 ) -> list[CheckResult]:
-    """Run the contract's suite on the staged batch; failures are added to `problems`."""
-    checks, items = _results_by_check(contract, table, month)
+    """Run the contract's suite on the staged batch; failures are added to `problems`.
+
+    `outcomes`: GX's outcomes, when GX ran elsewhere (validate/worker.py); else it runs here."""
+    if outcomes is None:
+        outcomes = gx_outcomes(contract, table, month)
+    checks = build_checks(contract, month, unbuilt=True)  # the checks' rules and SQL; GX's objects not needed
     by_name = {check.name: check for check in checks}
+    items = outcomes
     stored: list[CheckResult] = []
     for name, item in items.items():  # GX does not keep the suite's order
         check = by_name[name]

@@ -1,0 +1,150 @@
+"""Great Expectations in a second process, imported while the file is read.
+
+Importing GX costs seconds of CPU and about 270 MiB. An ingest starts this worker before
+it reads the file, so the import runs on the other core while the file is read,
+normalised and COPYed; once the batch is staged, the worker runs the contract's suite on
+it (gate.gx_outcomes: GX stays the gate, on its own connection) and sends each check's
+outcome back; the gate turns them into problems exactly as when GX runs in-process.
+
+One worker serves its parent process for as long as it lives (a month close checks
+eleven files with one GX import) and stops with it. A process that has GX already (the
+tests, a portal that imported it) runs GX in-process, and so does an ingest whose worker
+could not start or failed: the worker only ever saves time, never a check.
+
+The protocol: length-prefixed pickles, requests on the worker's stdin, answers on its own
+copy of stdout (anything a library prints goes to stderr).
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import logging
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import threading
+import traceback
+from typing import IO, Any
+
+from psycopg import sql
+
+from cityops.contracts import Contract, get_contract
+
+log = logging.getLogger("cityops.gate")
+_HEAD = struct.Struct("!Q")
+_lock = threading.Lock()
+_worker: GateWorker | None = None
+_failed = False
+
+
+def gate_worker() -> GateWorker | None:
+    """This process's worker, started on first use; None where GX runs in-process."""
+    global _worker
+    with _lock:
+        if _worker is not None and _worker.parent != os.getpid():
+            _worker = None  # a forked child: the pipes are its parent's
+        if _worker is None and not _failed and _wanted():
+            _worker = GateWorker()
+            atexit.register(_worker.close)
+        return _worker
+
+
+def _wanted() -> bool:
+    return "great_expectations" not in sys.modules and os.environ.get("CITYOPS_GATE_WORKER", "1") != "0"
+
+
+def _send(stream: IO[bytes], value: Any) -> None:
+    data = pickle.dumps(value)
+    stream.write(_HEAD.pack(len(data)) + data)
+    stream.flush()
+
+
+def _receive(stream: IO[bytes]) -> Any:
+    head = stream.read(_HEAD.size)
+    if len(head) < _HEAD.size:
+        raise EOFError("the other side closed the pipe")
+    size = _HEAD.unpack(head)[0]
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("the other side closed the pipe")
+    return pickle.loads(data)
+
+
+class GateWorker:
+    """The parent's side of the worker."""
+
+    def __init__(self) -> None:
+        self.parent = os.getpid()
+        self.proc: subprocess.Popen | None = subprocess.Popen(
+            [sys.executable, "-m", "cityops.validate.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=dict(os.environ),
+        )
+        self.lock = threading.Lock()
+
+    def outcomes(self, contract: Contract, table: sql.Identifier, month: dt.date) -> dict[str, Any] | None:
+        """GX's outcomes of the suite on the staged table, or None: then the caller runs GX itself.
+
+        The contract and the warehouse's URL go with the request: the worker checks what this
+        process would check, wherever this process's settings point now."""
+        from cityops.load.warehouse import url
+
+        global _failed
+        schema, name = table._obj  # type: ignore[attr-defined]
+        with self.lock:
+            if self.proc is None:
+                return None
+            try:
+                assert self.proc.stdin is not None and self.proc.stdout is not None
+                _send(self.proc.stdin, (contract, url(), schema, name, month))
+                status, answer = _receive(self.proc.stdout)
+            except Exception as exc:
+                status, answer = "error", f"{type(exc).__name__}: {exc}"
+            if status == "ok":
+                return answer
+            log.warning("the GX worker failed; the gate runs in this process:\n%s", answer)
+            _failed = True
+            self._stop()
+            return None
+
+    def _stop(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def close(self) -> None:
+        if self.parent == os.getpid():
+            with self.lock:
+                self._stop()
+
+
+def _serve() -> None:
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # whatever a library prints must not mix with the answers
+    requests = sys.stdin.buffer
+    from cityops.validate.gate import gx_outcomes
+    from cityops.validate.suite import build_checks
+
+    build_checks(get_contract("garbage_sorting"), dt.date(2025, 1, 1))  # GX imported before the first request
+    import great_expectations  # noqa: F401
+
+    while True:
+        try:
+            contract, warehouse, schema, name, month = _receive(requests)
+        except EOFError:
+            return  # the parent is gone
+        try:
+            answer: tuple[str, Any] = ("ok", gx_outcomes(contract, sql.Identifier(schema, name), month, warehouse))
+        except Exception:
+            answer = ("error", traceback.format_exc())
+        _send(out, answer)
+
+
+if __name__ == "__main__":
+    _serve()
