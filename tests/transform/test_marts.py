@@ -3,8 +3,8 @@
 One module-scoped warehouse story, built three times (dbt is the slow part):
   A. January, every dataset              → full build
   B. February, four datasets             → incremental build (only February's tickets)
-  C. a corrected February hotline file   → the February tickets replaced, January untouched
-  D. February's grid cases withdrawn     → (cityops withdraw, no replacement) February's cases gone
+  C. a corrected February hotline file   → the February tickets replaced, January untouched;
+     and February's grid cases withdrawn  (cityops withdraw, no replacement) → February's cases gone
 Every test then reads what the story left behind.
 """
 
@@ -104,14 +104,8 @@ def story(home, tmp_path_factory) -> Story:
     corrected.parent.mkdir()
     corrected.write_bytes(b"".join(lines[:-CORRECTION_DROPS]))
     assert ingest(corrected, "hotline_cases", "2025-02").status == "loaded"
-    build()
-    told.after_correction = tickets_by_month(home)
-    told.correction_rows_affected = {
-        name: r["adapter_response"].get("rows_affected") for name, r in run_results(home).items()
-    }
-    told.corrected_tickets = told.after_correction["2025-02-01"][0]
-
-    # February's grid cases withdrawn, no file sent instead: the incremental fact must drop them.
+    # In the same build: February's grid cases withdrawn, no file sent instead. The
+    # incremental fact sees no new batch for the month, and must still drop its rows.
     told.grid_before_withdrawal = grid_by_month(home)
     withdrawn = cityops(
         "withdraw", "--dataset", "grid_cases", "--period", "2025-02", "--reason", "网格系统导出重复 duplicated export",
@@ -120,7 +114,12 @@ def story(home, tmp_path_factory) -> Story:
     assert withdrawn.returncode == 0, withdrawn.stdout + withdrawn.stderr
     told.withdrawn = json.loads(withdrawn.stdout)
     build()
+    told.after_correction = tickets_by_month(home)
     told.grid_after_withdrawal = grid_by_month(home)
+    told.correction_rows_affected = {
+        name: r["adapter_response"].get("rows_affected") for name, r in run_results(home).items()
+    }
+    told.corrected_tickets = told.after_correction["2025-02-01"][0]
     return told
 
 
