@@ -4,6 +4,8 @@ uploads at once and a large file's progress. A real server, a real warehouse."""
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
+import io
 import re
 import threading
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from openpyxl import load_workbook
 
 from cityops.load.roles import department_role
 from cityops.load.warehouse import connect
@@ -31,6 +34,8 @@ def _garbage(path: Path, scale: float = 1.0, spoil: bool = False) -> Path:
 
 
 def test_the_session_cookie_is_signed_httponly_and_samesite(portal):
+    with connect() as conn:
+        accounts.reset(conn, "water", FIRST)  # a first password, whatever ran before
     client = httpx.Client(base_url=portal.url)
     form = client.get("/login")
     assert "HttpOnly" in form.headers["set-cookie"] and "SameSite=strict" in form.headers["set-cookie"]
@@ -116,6 +121,28 @@ def test_a_department_sees_only_its_own_submissions_in_the_app_and_in_the_wareho
             conn.execute("select * from portal.accounts")
 
 
+def test_the_answer_counts_each_rule_and_the_full_list_downloads_in_both_languages(portal, tmp_path):
+    client = login(portal, "greening")
+    rows = garbage_rows(PERIOD)
+    rows[3][2] = "abc"  # C7: an error
+    rows[5][6] = 150  # G9: an error
+    sent = upload(client, write_xlsx(tmp_path / "two.xlsx", table(rows)), "garbage_sorting", PERIOD)
+    page = answer(client, sent.headers["location"])
+    per_rule = page.text.split('id="per-rule"')[1].split("</table>")[0]
+    assert "wrong_type" in per_rule and "max_value" in per_rule
+    only = client.get(sent.headers["location"] + "?only=errors").text
+    assert 'class="cell">C7<' in only and 'class="cell">G9<' in only
+    listed = client.get(sent.headers["location"] + "/problems.xlsx")
+    sheet = load_workbook(io.BytesIO(listed.content)).worksheets[0]
+    cells = {row[2]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert set(cells) == {"C7", "G9"} and cells["C7"][4] == "干垃圾（吨）" and "not a number" in cells["C7"][8]
+    english = client.get(f"/lang?to=en&next={sent.headers['location']}")
+    assert english.headers["location"] == sent.headers["location"]
+    page = client.get(sent.headers["location"]).text
+    assert "Rejected:" in page and page.index("is not a number") < page.index("不是数字")  # English first, 中文 a click
+    client.get("/lang?to=zh&next=/")
+
+
 def test_download_links_take_no_paths_and_redirects_stay_home(portal):
     client = login(portal, "greening")
     for url in (
@@ -164,10 +191,14 @@ def test_two_uploads_of_one_month_at_once_leave_exactly_one_current_batch(portal
             "select status, count(*) from audit.ingest_batches where dataset = 'garbage_sorting' and "
             "period = '2025-03-01' and status in ('current', 'superseded') group by 1"
         ).fetchall()
-    assert dict(states)["current"] == 1 and dict(states)["superseded"] >= 1
-    again = answer(clients[0], upload(clients[0], files[1], "garbage_sorting", PERIOD).headers["location"])
-    current = files[1] if "unchanged" in again.text else files[0]
-    assert current  # one of the two is current; re-sending it says unchanged, the other loads again
+        assert dict(states)["current"] == 1 and dict(states)["superseded"] >= 1
+        sha = conn.execute(
+            "select file_sha256 from audit.ingest_batches where dataset = 'garbage_sorting' and "
+            "period = '2025-03-01' and status = 'current'"
+        ).fetchone()[0]
+    current = next(f for f in files if hashlib.sha256(f.read_bytes()).hexdigest() == sha)
+    again = answer(clients[0], upload(clients[0], current, "garbage_sorting", PERIOD).headers["location"])
+    assert 'data-status="unchanged"' in again.text  # an identical re-upload changes nothing, and says so
     history = clients[0].get(f"/history/garbage_sorting/{PERIOD}").text
     assert history.count('data-status="current"') == 1 and 'data-status="superseded"' in history
 
@@ -196,3 +227,35 @@ def test_a_large_file_shows_its_progress_and_blocks_nobody(portal, tmp_path):
     assert 'data-status="loaded"' in page.text and "2,000" in page.text
     export = admin.get(f"/overview.xlsx?period={PERIOD}")
     assert export.headers["content-type"].startswith("application/vnd.openxmlformats")
+
+
+def test_a_load_cut_off_by_the_warehouse_says_try_again_later_and_keeps_the_file(portal, home, tmp_path):
+    from cityops.load import warehouse
+
+    client = login(portal, "greening")
+    portal.gate.touch()
+    held = Path(str(portal.gate) + ".held")
+    held.unlink(missing_ok=True)
+    try:
+        sent = upload(client, _garbage(tmp_path / "cut.xlsx", scale=1.5), "garbage_sorting", PERIOD)
+        waited = threading.Event()
+        while not held.exists():
+            waited.wait(0.1)
+        warehouse.stop(home)  # the warehouse goes away with the rows staged, before the checks
+    finally:
+        portal.gate.unlink(missing_ok=True)
+        warehouse.start(home)
+    page = answer(client, sent.headers["location"])
+    assert 'data-status="failed"' in page.text and "请稍后重新上传" in page.text
+    upload_id = sent.headers["location"].rsplit("/", 1)[1]
+    with connect() as conn:
+        kept, batch = conn.execute(
+            "select kept_file, batch_id from portal.uploads where upload_id = %s", (upload_id,)
+        ).fetchone()
+        assert batch is None and Path(kept).is_file()  # nothing half-loaded, the file kept
+        published = conn.execute(
+            "select count(*) from audit.ingest_batches where source_file = %s and status in ('current', 'superseded')",
+            (kept,),
+        ).fetchone()[0]
+        assert published == 0
+    assert client.get("/").status_code == 200  # and the portal serves again

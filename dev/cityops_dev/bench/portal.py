@@ -98,10 +98,17 @@ def measure_portal(cfg: Config) -> tuple[list[Row], dict]:
                     break
             except httpx.HTTPError:
                 time.sleep(0.5)
-        time.sleep(3 if cfg.smoke else 10)  # the upload workers import the checking code once, at start
         clerk, ops = _login(url, "greening", firsts["greening"]), _login(url, "city_ops", firsts["city_ops"])
         work = home / "files"
         work.mkdir()
+        # Not measured: each worker's first load (it imports the checking code at start, and the
+        # warehouse's first load of a dataset creates its tables). Two at once reach both workers.
+        warm = [threading.Thread(target=_send, args=(c, _nudged(SAMPLE, work, 50 + i), "garbage_sorting",
+                inputs.PERIOD)) for i, c in enumerate((clerk, _login_again(url, clerk)))]  # fmt: skip
+        for t in warm:
+            t.start()
+        for t in warm:
+            t.join()
         runs = 3 if cfg.smoke else 12
         garbage, outcomes = Sample(), []
         for i in range(runs):
@@ -121,7 +128,7 @@ def measure_portal(cfg: Config) -> tuple[list[Row], dict]:
             hotline.add(seconds)
             big_outcomes.append(status)
             say(f"  hotline {rows:,} rows #{i + 1}: {seconds:.2f} s ({status})")
-        calendar_ms = _calendar_under_load(url, clerk, work, 10)
+        calendar_ms, together = _calendar_under_load(url, clerk, work, 10)
     finally:
         server.terminate()
         server.wait(60)
@@ -161,18 +168,23 @@ def measure_portal(cfg: Config) -> tuple[list[Row], dict]:
             "garbage_outcomes": outcomes,
             "hotline_outcomes": big_outcomes,
             "hotline_rows": rows,
+            "ten_at_once": together,
             "calendar_ms_median": round(statistics.median(calendar_ms), 1),
         },  # fmt: skip
     }
 
 
-def _calendar_under_load(url: str, clerk: httpx.Client, work: Path, uploads: int) -> list[float]:
+def _calendar_under_load(url: str, clerk: httpx.Client, work: Path, uploads: int) -> tuple[list[float], list[str]]:
     """The calendar's response times while `uploads` garbage months are sent at once."""
     done = threading.Event()
     files = [_nudged(SAMPLE, work, 100 + i) for i in range(uploads)]
     senders = [_login_again(url, clerk) for _ in range(uploads)]
-    threads = [threading.Thread(target=_send, args=(c, f, "garbage_sorting", inputs.PERIOD)) for c, f in
-               zip(senders, files, strict=True)]  # fmt: skip
+    outcomes: list[str] = []
+
+    def one(client: httpx.Client, path: Path) -> None:
+        outcomes.append(_send(client, path, "garbage_sorting", inputs.PERIOD)[1])
+
+    threads = [threading.Thread(target=one, args=pair) for pair in zip(senders, files, strict=True)]
     for t in threads:
         t.start()
     watcher = threading.Thread(target=lambda: ([t.join() for t in threads], done.set()))
@@ -184,8 +196,8 @@ def _calendar_under_load(url: str, clerk: httpx.Client, work: Path, uploads: int
         times.append((time.perf_counter() - started) * 1000)
         time.sleep(0.05)
     watcher.join()
-    say(f"  calendar during {uploads} uploads: {len(times)} requests, p95 {_p95(times):.0f} ms")
-    return times
+    say(f"  calendar during {uploads} uploads: {len(times)} requests, p95 {_p95(times):.0f} ms; uploads: {outcomes}")
+    return times, outcomes
 
 
 def _login_again(url: str, clerk: httpx.Client) -> httpx.Client:

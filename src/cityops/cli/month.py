@@ -80,7 +80,8 @@ def status(period: str, as_of: str | None, as_json: bool) -> None:
     from cityops.load.warehouse import connect
     from cityops.periods import end_of_day, parse_period
     from cityops.report.calendar import month_calendar
-    from cityops.report.console import print_calendar
+    from cityops.report.console import print_calendar, print_stale_sources
+    from cityops.transform.source_freshness import check as check_freshness
 
     month = parse_period(period)
     now = None
@@ -91,7 +92,11 @@ def status(period: str, as_of: str | None, as_json: bool) -> None:
             raise UsageError(f"--as-of must be a day as YYYY-MM-DD, not '{as_of}'") from None
     with connect() as conn:
         rows = month_calendar(conn, month, now)
+        freshness = {f.dataset: f.to_json() for f in check_freshness(conn, now)}
     if as_json:
-        click.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False))
+        click.echo(
+            json.dumps([{**r.to_json(), "freshness": freshness.get(r.dataset)} for r in rows], ensure_ascii=False)
+        )
     else:
         print_calendar(period, rows)
+        print_stale_sources([f for f in freshness.values() if f["stale"]])

@@ -9,7 +9,6 @@ guessed URL is refused by the application and by row-level security both.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 import uuid
@@ -395,7 +394,3 @@ def create_app(home: Home, conninfo: str, secret: str, *, workers: int = 2, secu
         return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     return app
-
-
-def today() -> dt.date:
-    return periods.now().astimezone(periods.SHANGHAI).date()

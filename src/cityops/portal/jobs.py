@@ -11,7 +11,6 @@ sheet and Excel cell, and the full problem list as a spreadsheet.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import logging
 import multiprocessing
@@ -19,6 +18,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from cityops.report.marked import cell_references, marked_name
 
 log = logging.getLogger("cityops.portal")
 PROBLEMS_FILE = "problems.xlsx"
+RECORD_PATIENCE_S = 3600
 _current: dict[str, Any] = {}  # in a worker: the upload it works on, and its connection
 
 
@@ -111,6 +112,25 @@ def _answer(outcome, kept_file: Path, folder: Path) -> dict[str, Any]:
     return data
 
 
+def _record(upload_id: str, *values: Any) -> None:
+    """The upload's end, written even when the warehouse went away under the load: retried (with a
+    new connection) until it is back, so the page can say "try again later" instead of waiting."""
+    deadline = time.monotonic() + RECORD_PATIENCE_S
+    while True:
+        try:
+            with psycopg.connect(_current["conninfo"], autocommit=True, connect_timeout=10) as conn:
+                conn.execute(
+                    "update portal.uploads set state = %s, step = null, status = %s, batch_id = %s, rows = %s, "
+                    "answer = %s, error = %s, finished_at = now() where upload_id = %s",
+                    (*values, upload_id),
+                )
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+
+
 def _ready() -> bool:
     return True
 
@@ -127,7 +147,8 @@ def run_upload(upload_id: str, kept_file: str, dataset: str, period: str) -> str
         state, answer, error = "done", None, None
         try:
             outcome = ingest(path, dataset, period)
-            conn.execute("update portal.uploads set step = 'reports:0' where upload_id = %s", (upload_id,))
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("update portal.uploads set step = 'reports:0' where upload_id = %s", (upload_id,))
             answer = _answer(outcome, path, path.parent)
         except (UsageError, SystemFailure) as exc:
             state, error = "failed", str(exc)
@@ -136,20 +157,15 @@ def run_upload(upload_id: str, kept_file: str, dataset: str, period: str) -> str
             state, error = "failed", f"{type(exc).__name__}: {exc}"
         finally:
             _current.pop("id", None)
-        conn.execute(
-            "update portal.uploads set state = %s, step = null, status = %s, batch_id = %s, rows = %s, "
-            "answer = %s, error = %s, finished_at = now() "
-            "where upload_id = %s",
-            (
-                state,
-                answer["status"] if answer else "failed",
-                answer["batch_id"] if answer else None,
-                answer["rows"] if answer else None,
-                json.dumps(answer, ensure_ascii=False, default=str) if answer else None,
-                error,
-                upload_id,
-            ),
-        )
+    _record(
+        upload_id,
+        state,
+        answer["status"] if answer else "failed",
+        answer["batch_id"] if answer else None,
+        answer["rows"] if answer else None,
+        json.dumps(answer, ensure_ascii=False, default=str) if answer else None,
+        error,
+    )
     return answer["status"] if answer and answer["status"] == "loaded" else state
 
 
@@ -235,7 +251,3 @@ class Runner:
 
 def default_workers() -> int:
     return int(os.environ.get("CITYOPS_PORTAL_WORKERS", "2"))
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

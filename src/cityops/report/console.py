@@ -53,6 +53,7 @@ def print_month(summary: dict[str, Any]) -> None:
         click.echo("\nThe subject database (marts):")
         for name, rows in sorted(summary["marts"].items()):
             click.echo(f"  marts.{name:<36} {rows:>8} rows")
+    print_stale_sources(summary.get("stale_sources") or [])
     click.echo(
         f"\nQuery it: psql \"$(.venv/bin/cityops warehouse url | sed 's/+psycopg//')\"  (URL: {summary.get('url')})"
     )
@@ -76,3 +77,15 @@ def print_calendar(period: str, rows: list[Submission]) -> None:
             latest += f", {r.latest_warnings} warnings"
         word = " ".join(STATE_WORDS.get(r.state, (r.state,)))
         click.echo(f"  {r.dataset:<24} {word:<30} {r.files:>2} files  latest: {latest}")
+
+
+def print_stale_sources(stale: list[dict[str, Any]]) -> None:
+    """The monthly sources whose next month is overdue (transform/source_freshness.py)."""
+    if not stale:
+        return
+    click.echo("\n数据源滞后 Stale sources (newest current month; the next one is overdue):")
+    for item in stale:
+        click.echo(
+            f"  ! {item['dataset']:<24} newest {item['newest_month']}, {item['age_days']:.0f} days  "
+            f"{item['message_zh']} / {item['message_en']}"
+        )

@@ -1,7 +1,8 @@
 """The dbt files the contracts already describe, rendered from them (never edited by hand).
 
 For every contract `expectations/<dataset>.yml` the dbt project gets, generated:
-  models/staging/raw/_raw__sources.yml   the raw table as a dbt source (all datasets);
+  models/staging/raw/_raw__sources.yml   the raw table as a dbt source (all datasets), with its
+                                         freshness by reporting month (transform/source_freshness.py);
   models/staging/raw/stg_<dataset>.sql   the staging model (current batches, renamed);
   models/staging/raw/stg_<dataset>.yml   its docs and the tests the contract implies;
   macros/contract_vocabulary.sql         the values the contracts name (enums, classes).
@@ -19,7 +20,7 @@ import yaml
 
 from cityops.contracts import Contract, all_contracts
 from cityops.settings import dbt_project_dir
-from cityops.transform import staging, vocabulary
+from cityops.transform import source_freshness, staging, vocabulary
 
 COMMAND = "cityops contracts sources --write"
 MARK = f"Generated from the contracts by `{COMMAND}`. Do not edit."
@@ -40,7 +41,7 @@ def _column(col) -> dict:
 
 
 def _table(contract: Contract) -> dict:
-    return {
+    table = {
         "name": contract.dataset,
         "description": f"{contract.title_zh} | {contract.title_en}. {contract.department}. "
         f"Grain: {contract.grain}. Append-only: every batch received, current or not.",
@@ -52,6 +53,10 @@ def _table(contract: Contract) -> dict:
             {"name": "_loaded_at", "description": "入库时间 | when the batch was published"},
         ],
     }
+    config = source_freshness.dbt_config(contract)
+    if config:  # freshness by reporting month (cityops.transform.source_freshness)
+        table["config"] = config
+    return table
 
 
 def render_sources() -> str:

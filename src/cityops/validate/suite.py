@@ -83,8 +83,11 @@ def _comparable(expression: sql.Composable) -> sql.Composable:
     return sql.SQL("regexp_replace(lower(normalize({}, NFKC)), '\\s', '', 'g')").format(expression)
 
 
-# GX puts a subquery where {batch} stands: alias it outside. The gate fills it the same way.
+# GX puts a subquery where {batch} stands: alias it outside. The gate fills it the same way (a
+# table). GX aliases that subquery itself ("AS subselect") unless the query joins; a joining
+# query must name it, as PostgreSQL before 16 refuses a subquery in FROM without an alias.
 _BATCH = sql.SQL("(select * from {batch}) as b").format(batch=sql.SQL("{batch}"))
+_BATCH_JOINED = sql.SQL("(select * from {batch} as batch_rows) as b").format(batch=sql.SQL("{batch}"))
 _FAILING = "select b._row, {cell}::text as value, {allowed} as allowed, {key}::text as key from {batch} "
 
 
@@ -106,7 +109,7 @@ def _row_queries(contract: Contract, col: Column) -> list[tuple[str, str, dict[s
             cell=cell,
             allowed=sql.SQL("r.expected"),
             key=_cell(key),
-            batch=_BATCH,
+            batch=_BATCH_JOINED,
             rows=_values(rows),
             reported=_comparable(sql.SQL("{}::text").format(cell)),
             expected=_comparable(sql.SQL("r.expected")),
@@ -124,7 +127,7 @@ def _row_queries(contract: Contract, col: Column) -> list[tuple[str, str, dict[s
         query = sql.SQL(
             _FAILING + "join (values {rows}) as r (k, lo, hi, shown) on {key} = r.k "
             "where {cell} < r.lo::numeric or {cell} > r.hi::numeric"
-        ).format(cell=cell, allowed=sql.SQL("r.shown"), key=_cell(key), batch=_BATCH, rows=_values(rows))
+        ).format(cell=cell, allowed=sql.SQL("r.shown"), key=_cell(key), batch=_BATCH_JOINED, rows=_values(rows))
         details = {"key_column": key.header, **registry_words(option["reference"])}
         queries.append(("outside_reference_range", query.as_string(), details))
     for option, rule, condition in (
