@@ -3,11 +3,15 @@
     longer current. A correction replaces its month (delete+insert on month_start), but a
     month whose current batch is withdrawn without a replacement brings no new rows to
     replace it with: without this its withdrawn rows would stay in the fact for good.
+
+    The audit table is named, not ref()'d: a ref in a hook makes the fact a child of
+    stg_ingest_batches, and every load (which changes the audit) would then rebuild every
+    incremental fact. A withdrawal changes its own dataset's batches, which selects the fact.
 -#}
 {% macro keep_current_batches(batch_column='batch_id') -%}
     delete from {{ this }}
     where {{ batch_column }} not in (
-        select batches.batch_id from {{ ref('stg_ingest_batches') }} as batches
-        where batches.is_current
+        select batches.batch_id from audit.ingest_batches as batches
+        where batches.status = 'current'
     )
 {%- endmacro %}

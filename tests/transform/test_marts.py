@@ -384,3 +384,13 @@ def test_every_fact_reconciles_with_raw_and_a_drift_in_any_fails_it(story, home)
                 conn.execute(f"delete from marts.{fact} where ctid = %s::tid", (str(ctid),))
     failed = {r.node.attached_node.split(".")[-1] for r in checked.result if str(r.status) == "fail"}
     assert failed == set(RECONCILED)
+
+
+def test_published_incremental_facts_are_autovacuumed_again(story, home):
+    """Their copies were staged with autovacuum off (a VACUUM of the copy deadlocked with dbt's COMMENT ON)."""
+    options = query(
+        home,
+        "select c.relname, c.reloptions from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = 'marts' and c.relname in ('fct_hotline_tickets', 'fct_grid_cases')",
+    )
+    assert sorted(options) == [("fct_grid_cases", None), ("fct_hotline_tickets", None)]

@@ -155,8 +155,16 @@ def _stage_next(conn, marts: list[MartModel], selected: set[str] | None) -> None
         if mart.unique_id not in selected:
             conn.execute(sql.SQL("create view {} as select * from {}").format(target, source))
         elif mart.incremental:
-            conn.execute(sql.SQL("create table {} (like {} including all excluding indexes)").format(target, source))
+            # Autovacuum off until the swap: a VACUUM ANALYZE of the fresh copy, started while
+            # dbt's transaction adds to it, deadlocks with that transaction's COMMENT ON (the
+            # soak hit it in 2 builds of 3). ANALYZE now, so the planner has the statistics.
+            conn.execute(
+                sql.SQL(
+                    "create table {} (like {} including all excluding indexes) with (autovacuum_enabled = false)"
+                ).format(target, source)
+            )
             conn.execute(sql.SQL("insert into {} select * from {}").format(target, source))
+            conn.execute(sql.SQL("analyze {}").format(target))
 
 
 def _swap_in(conn, built: list[str]) -> None:
@@ -179,6 +187,8 @@ def _swap_in(conn, built: list[str]) -> None:
                     sql.SQL(_DROP[made[name]]), sql.Identifier(NEXT, name), sql.Identifier(MARTS)
                 )
             )
+            if made[name] in ("r", "p"):  # a copy staged with autovacuum off gets it back once published
+                conn.execute(sql.SQL("alter table {} reset (autovacuum_enabled)").format(sql.Identifier(MARTS, name)))
 
 
 def build(*, full_refresh: bool = False, select: str | None = None, home: Home | None = None) -> BuildResult:
