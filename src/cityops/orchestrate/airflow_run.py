@@ -15,7 +15,7 @@ from typing import Any
 
 from cityops import periods
 from cityops.errors import AirflowRunFailed
-from cityops.orchestrate.naming import DBT_POOL, DBT_POOL_DESCRIPTION, LANDING_CONN_ID, MONTH_CLOSE_DAG_ID
+from cityops.orchestrate.naming import DBT_POOL, DBT_POOL_ARGS, LANDING_CONN_ID, MONTH_CLOSE_DAG_ID
 from cityops.report.month import read_summary, summary_path
 from cityops.settings import PROJECT_ROOT, Home
 
@@ -92,7 +92,7 @@ def ensure_metadata_db(home: Home) -> None:
 
 def pool_command() -> list[str]:
     """The `airflow` arguments that create the dbt build's pool (one slot); every metadata DB needs it."""
-    return ["pools", "set", DBT_POOL, "1", DBT_POOL_DESCRIPTION]
+    return list(DBT_POOL_ARGS)
 
 
 def run_dag(dag_id: str, conf: dict[str, Any], logical_date: str, home: Home | None = None) -> None:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from cityops.errors import StackFailed, UsageError
+from cityops.orchestrate.naming import DBT_POOL_ARGS
 from cityops.orchestrate.stack_config import ADMIN, DEFAULTS, MIGRATE, SERVICES, WORKER, Place, airflow_environment
 from cityops.settings import PROJECT_ROOT, Home
 
@@ -260,19 +261,21 @@ class Stack:
         ensure_manifest()  # the transform DAG is rendered from it
         self.logs.mkdir(parents=True, exist_ok=True)
         airflow = Path(sys.executable).with_name("airflow")
-        with self.log_file("airflow-init").open("a", encoding="utf-8") as out:
-            done = subprocess.run(
-                [str(airflow), *MIGRATE],
-                env=self.environment(settings, "airflow-init"),
-                cwd=self.dir,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                check=False,
-            )
-        if done.returncode != 0:
-            raise StackFailed(
-                f"`airflow {' '.join(MIGRATE)}` failed (exit {done.returncode}):\n{tail(self.log_file('airflow-init'))}"
-            )
+        for step in (MIGRATE, DBT_POOL_ARGS):  # the schema, then the dbt build's pool of one
+            with self.log_file("airflow-init").open("a", encoding="utf-8") as out:
+                done = subprocess.run(
+                    [str(airflow), *step],
+                    env=self.environment(settings, "airflow-init"),
+                    cwd=self.dir,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    check=False,
+                )
+            if done.returncode != 0:
+                raise StackFailed(
+                    f"`airflow {' '.join(step[:3])}` failed (exit {done.returncode}):\n"
+                    f"{tail(self.log_file('airflow-init'))}"
+                )
 
     def wait_healthy(self, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout

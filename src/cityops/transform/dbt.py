@@ -202,6 +202,8 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
             runner, marts = _parse(home, variables)
             common = ["--vars", json.dumps(variables)] + (["--state", str(todo.state_dir)] if todo.state_dir else [])
             selection = ["--select", *todo.select] if todo.select else []
+            if todo.skip_unit_tests:
+                selection += ["--exclude-resource-type", "unit_test"]
             selected = _selected(runner, home, [*selection, *common]) if todo.select else None
             _stage_next(conn, marts, selected)
             extra = ["--full-refresh"] if full_refresh else []

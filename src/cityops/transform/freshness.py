@@ -11,7 +11,9 @@ The next build then selects only what changed since (see `plan`):
   (the audit trail feeds the scorecard's "months reported");
 - a changed project: `state:modified+`, against the manifest of the last good build, kept
   under CITYOPS_HOME/dbt/state;
-- always the build gate (`tag:build_gate`): a rehearsed failure fails any build.
+- always the build gate (`tag:build_gate`): a rehearsed failure fails any build;
+- the data tests of what is built; dbt's unit tests (fixed inputs: they check the SQL, not
+  the data) only when the project changed.
 Everything is built when there is no record of a good build, when a relation it left has
 gone (a warehouse restored or emptied), or when asked (`--full-refresh`). Nothing changed:
 no dbt at all.
@@ -55,6 +57,8 @@ class Plan:
     select: list[str] | None = None
     skip: bool = False
     state_dir: Path | None = None  # the last good build's manifest, for state:modified
+    # dbt's unit tests check the SQL, not the data: a build of new batches alone skips them.
+    skip_unit_tests: bool = False
 
 
 def project_digest() -> str:
@@ -152,7 +156,10 @@ def plan(home: Home, conn, *, full_refresh: bool = False) -> Plan:
         reasons.append("the dbt project changed")
     if not select:
         return Plan(now, "nothing loaded or changed since the last good build", skip=True)
-    return Plan(now, "; ".join(reasons), select=[*select, GATE], state_dir=manifest_dir)
+    code_changed = now.project != last.project
+    return Plan(
+        now, "; ".join(reasons), select=[*select, GATE], state_dir=manifest_dir, skip_unit_tests=not code_changed
+    )
 
 
 def marts_up_to_date(home: Home | None = None) -> bool:
