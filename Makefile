@@ -30,7 +30,8 @@ run: install
 	@# One Airflow run closes the sample months in order, with one dbt build at the end.
 	$(CITYOPS) run --period $(firstword $(SAMPLE_PERIODS)) --to $(lastword $(SAMPLE_PERIODS)) --airflow
 	@echo ""
-	@echo "The departments' portal: run   make portal   (or .venv/bin/cityops portal), then open http://127.0.0.1:8090/"
+	@echo "The departments' portal: run   make portal   (or .venv/bin/cityops portal), then open"
+	@echo "  http://127.0.0.1:8090/?until=$(lastword $(SAMPLE_PERIODS))   (the calendar's 12 months up to the last sample month; 更早/较新 move the window)"
 	@echo "First-time demo accounts (each is asked for a new password at first login; kept in $(CITYOPS_HOME)/secrets):"
 	@$(CITYOPS) portal users demo
 

@@ -26,9 +26,10 @@ import pytest
 import redis
 
 from cityops.contracts import dataset_ids
-from cityops.orchestrate.naming import TRANSFORM_DAG_ID, ingest_dag_id
+from cityops.orchestrate.asset_events import AirflowApi
+from cityops.orchestrate.naming import TRANSFORM_DAG_ID, ingest_dag_id, raw_asset_uri
 from cityops.orchestrate.stack import Api, Settings, Stack, drop_metadata_database, tail
-from cityops.orchestrate.stack_config import DEFAULTS, SERVICES, WORKER
+from cityops.orchestrate.stack_config import ADMIN, DEFAULTS, SERVICES, WORKER
 from cityops.settings import Home
 from tests.fixtures.commands import FAULT_INJECTION, ROOT
 from tests.fixtures.garbage import garbage_rows, table, write
@@ -204,6 +205,18 @@ def _end_to_end(driver: Driver, running: Stack) -> None:
         return runs if max(r["queued_at"] for r in runs) >= last_load else None
 
     _wait("the Asset-triggered transform to build the loaded month", transform_done)
+
+    # 3a. A load outside Airflow (the portal's) announces raw.<dataset> through the REST API, as
+    #     the portal does with CITYOPS_AIRFLOW_API_URL: the transform runs again (nothing changed:
+    #     the build is a no-op), Asset-triggered.
+    before = len(driver.runs(TRANSFORM_DAG_ID))
+    api = AirflowApi(running.settings().api_url, ADMIN, passwords_file=running.passwords_file)
+    event = api.announce_raw("garbage_sorting", via="portal", upload_id="stack-test")
+    assert event["uri"] == raw_asset_uri("garbage_sorting") and event["extra"]["via"] == "portal", event
+    _wait(
+        "the transform that the Asset event starts",
+        lambda: len(driver.runs(TRANSFORM_DAG_ID)) > before and transform_done(),
+    )
 
     # 3. The marts hold the month.
     batches = driver.batches()
