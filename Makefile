@@ -7,13 +7,14 @@ CITYOPS := .venv/bin/cityops
 export CITYOPS_HOME ?= $(CURDIR)/var
 SAMPLE_PERIODS := $(sort $(notdir $(wildcard extract/samples/20*)))
 
-.PHONY: help install run test lint bench clean bi portal system-packages
+.PHONY: help install run test lint bench bench-foreign soak clean bi portal system-packages
 help:
 	@echo "make run    install, start the warehouse, run the month close for $(SAMPLE_PERIODS)"
 	@echo "make test   install, then lint and the whole test suite (real PostgreSQL, dbt, GX, Airflow)"
 	@echo "make portal after make run: the departments' portal on http://127.0.0.1:8090 (demo accounts printed by make run)"
 	@echo "make bi     after make run: Superset with the district's dashboards on http://127.0.0.1:8088"
 	@echo "make bench  the performance measures of issue 8 (not part of make test; BENCH_ARGS='--repeat 5')"
+	@echo "make soak   five years of months through cityops backfill, then the drift checks (SOAK_ARGS='--airflow')"
 	@echo "make bench-foreign  every foreign test file through validate and ingest, under two names (issue 16)"
 
 install: .venv/.synced
@@ -58,6 +59,12 @@ system-packages:
 
 bench: install
 	.venv/bin/python -m cityops_dev.bench $(BENCH_ARGS)
+
+# 60 months × 11 datasets through `cityops backfill` in chunks, with corrections and rejections;
+# then: one current batch each, facts reconcile, scorecard complete, files = audit, no drift.
+# Not part of make test (it takes well over five minutes). Results: var/soak-home/soak/results.json
+soak: install
+	.venv/bin/python -m cityops_dev.soak $(SOAK_ARGS)
 
 # Other projects' own test files (downloaded by pip, sha256-checked, cached in ~/.cache/cityops-corpus)
 # and the findings' files, each through `cityops validate --json` and `cityops ingest` under its own

@@ -12,7 +12,7 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
 from cityops.orchestrate.alerts import on_failure
-from cityops.orchestrate.dbt_tasks import dbt_task_group
+from cityops.orchestrate.dbt_tasks import dbt_build_task
 from cityops.orchestrate.naming import MONTH_CLOSE_DAG_ID
 
 MONTH = r"^\d{4}-\d{2}$"
@@ -63,26 +63,21 @@ def cityops_month_close():
 
         return check_calendar(periods)  # after the loads: what the month's files became
 
-    @task.short_circuit(ignore_downstream_trigger_rules=False)  # skip dbt, still report
-    def marts_out_of_date(outcomes: list[dict]) -> bool:
-        from cityops.transform.freshness import marts_up_to_date
-
-        return not marts_up_to_date()
-
-    @task(trigger_rule="none_failed")  # also when the dbt group was skipped as up to date
-    def report(periods: list[str], outcomes: list[dict], submissions: list[dict]) -> list[dict]:
+    @task
+    def report(periods: list[str], outcomes: list[dict], submissions: list[dict], built: dict) -> list[dict]:
         from cityops.orchestrate.tasks import write_month_summaries
 
-        return write_month_summaries(periods, outcomes, submissions)
+        return write_month_summaries(periods, outcomes, submissions, built)
 
     periods = months()
     landed = find_landed_files(periods)
     outcomes = loads_done(ingest.expand(item=landed))
     submissions = check_calendar(periods, outcomes)
-    stale = marts_out_of_date(outcomes)
-    dbt = dbt_task_group()
-    stale >> dbt
-    dbt >> report(periods, outcomes, submissions)
+    # The same build as `cityops build` (pool cityops_dbt, one at a time): what changed since
+    # the last good build, published only when every test passed; nothing changed, no dbt.
+    built = dbt_build_task()
+    outcomes >> built
+    report(periods, outcomes, submissions, built)
 
 
 cityops_month_close()

@@ -1,18 +1,21 @@
 """The subject database, rebuilt whenever a raw table gets a new batch.
 
-Scheduled on the raw Assets that the ingest DAGs update (any of them starts a run), it
-renders dbt_project/ with astronomer-cosmos from the build-time manifest: one task per
-model and seed with its tests, all fed by ONE in-process `dbt build` (watcher mode).
+Scheduled on the raw Assets that the ingest DAGs update (any of them starts a run). Its one
+task is the build `cityops build` runs (cityops.transform.dbt): under the warehouse's build
+lock and in the pool `cityops_dbt` (one build at a time, shared with the month close), it
+builds what changed since the last good build into `marts__next` and publishes the marts in
+one swap only when every error-severity test passed. A failed test fails the run, names the
+test, alerts, and leaves BI reading the previous marts.
 """
 
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import AssetAny, dag, task
+from airflow.sdk import AssetAny, dag
 
 from cityops.contracts import dataset_ids
 from cityops.orchestrate.alerts import on_failure
-from cityops.orchestrate.dbt_tasks import dbt_task_group
+from cityops.orchestrate.dbt_tasks import dbt_build_task
 from cityops.orchestrate.naming import TRANSFORM_DAG_ID, raw_asset
 
 
@@ -27,13 +30,7 @@ from cityops.orchestrate.naming import TRANSFORM_DAG_ID, raw_asset
     doc_md=__doc__,
 )
 def cityops_transform():
-    @task
-    def report_marts() -> dict:
-        from cityops.orchestrate.tasks import mart_counts
-
-        return mart_counts()
-
-    dbt_task_group() >> report_marts()
+    dbt_build_task()
 
 
 cityops_transform()

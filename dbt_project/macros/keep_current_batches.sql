@@ -7,7 +7,7 @@
 {% macro keep_current_batches(batch_column='batch_id') -%}
     delete from {{ this }}
     where {{ batch_column }} not in (
-        select batches.batch_id from {{ source('audit', 'ingest_batches') }} as batches
-        where batches.status = 'current'
+        select batches.batch_id from {{ ref('stg_ingest_batches') }} as batches
+        where batches.is_current
     )
 {%- endmacro %}

@@ -2,24 +2,39 @@
     A mart reconciles with raw when, month by month, it has as many rows as the current
     batches and the same totals: a join that drops a street, a stale batch or a double
     count shows up as a row of this query (and fails the build before the swap).
+
+    - measures: raw columns the mart carries or sums under the same name;
+    - row_count_column: for a mart that aggregates (one row per month × zone, say), the
+      column that counts the raw rows it stands for; else the mart's rows are counted;
+    - where: which mart rows stand for their month once (a list carried forward to later
+      months counts in the month it was sent);
+    - the raw side's month is the batch's (audit), so the ticket extracts, which have no
+      period column, reconcile too.
 -#}
-{% macro reconcile_with_raw(model, dataset, month_column, measures) -%}
+{% macro reconcile_with_raw(model, dataset, month_column, measures, row_count_column=none, where=none) -%}
     with
 
     mart as (
         select
             {{ month_column }} as month_start,
+            {% if row_count_column -%}
+            sum({{ row_count_column }}) as row_count
+            {%- else -%}
             count(*) as row_count
+            {%- endif %}
             {%- for measure in measures %},
             sum({{ measure }}) as {{ measure }}
             {%- endfor %}
         from {{ model }}
+        {% if where -%}
+        where {{ where }}
+        {%- endif %}
         group by 1
     ),
 
     raw_current as (
         select
-            period as month_start,
+            _batch_period as month_start,
             count(*) as row_count
             {%- for measure in measures %},
             sum({{ measure }}) as {{ measure }}

@@ -46,6 +46,12 @@ class BuildFailed(SystemFailure):
     """dbt could not build or a test at error severity failed; the message names the nodes."""
 
 
+class BuildNotPublished(BuildFailed):
+    """dbt ran, but a model or an error-severity test failed: the marts were not replaced.
+
+    Retrying the same build cannot help; the message names each failed node."""
+
+
 class ManifestFailed(SystemFailure):
     """dbt could not parse the project; the message carries dbt's own words."""
 

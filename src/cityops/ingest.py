@@ -201,5 +201,6 @@ def _unchanged(conn, outcome: Outcome, current_id: str, month: dt.date, sha256: 
     if files.in_landing(path, home):
         stored = files.archive(path, outcome.dataset, outcome.period, outcome.batch_id, home)
         outcome.stored_file = str(stored)
+        audit.set_stored_file(conn, outcome.batch_id, str(stored))  # the audit names every kept file
     outcome.batch_id = current_id
     return outcome

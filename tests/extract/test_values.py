@@ -74,3 +74,25 @@ def test_every_fast_path_agrees_with_the_parser(col, cells):
     expected = [parse_cell(c, col) for c in cells]
     assert fast.to_pylist() == [value for value, _ in expected]
     assert sorted(seen) == [(i, r.rule) for i, (_, r) in enumerate(expected) if r is not None]
+
+
+def test_workbook_datetime_cells_read_by_arrow_as_the_parser_reads_them():
+    import datetime as dt
+
+    cells = [
+        dt.datetime(2025, 3, 1, 8, 12),
+        dt.datetime(2025, 3, 31, 23, 59, 59, 999_999),  # floored to the second, as the parser does
+        None,
+        dt.datetime(1969, 12, 31, 23, 59, 59, 500_000),  # before 1970: floor, not truncation
+        dt.datetime(999, 1, 1),  # a year the kernels would not pad: the parser
+        dt.datetime(9999, 12, 31, 23, 59, 59),
+        "",  # a blank cell beside them, and text: the parser
+        "2025/3/1 18:12",
+        45717.5,  # an Excel serial number
+        "昨天",
+    ]
+    seen: list[tuple[int, str]] = []
+    fast = ColumnReader(RECEIVED).read(cells, lambda index, cell, refusal: seen.append((index, refusal.rule)))
+    expected = [parse_cell(c, RECEIVED) for c in cells]
+    assert fast.to_pylist() == [value for value, _ in expected]
+    assert seen == [(i, r.rule) for i, (_, r) in enumerate(expected) if r is not None]

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 import yaml
 
+from cityops.orchestrate.naming import DBT_POOL
 from cityops.orchestrate.stack_config import MIGRATE, SERVICES, Place, airflow_environment
 from tests.fixtures.commands import ROOT
 
@@ -45,6 +46,8 @@ def test_compose_runs_the_commands_and_settings_of_cityops_stack(compose):
     commands = {name: compose["services"][name]["command"] for name in SERVICES}
     assert commands == {name: list(command) for name, command in SERVICES.items()}
     assert f"airflow {' '.join(MIGRATE)}" in " ".join(compose["services"]["airflow-init"]["command"])
+    init = " ".join(compose["services"]["airflow-init"]["command"])
+    assert f"airflow pools set {DBT_POOL} 1 " in init, "the dbt build's pool of one"
     expected = airflow_environment(Place.compose())
     actual = compose["x-airflow-common"]["environment"]
     wrong = {key: (actual.get(key), value) for key, value in expected.items() if actual.get(key) != value}

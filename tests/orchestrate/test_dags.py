@@ -8,7 +8,6 @@ Fast tests only; the runs through Airflow are in test_dags_runs.py.
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 
@@ -20,21 +19,14 @@ DAG_FILES = sorted((ROOT / "dags").glob("*.py"))
 
 
 @pytest.fixture(scope="module")
-def manifest():
-    from cityops.orchestrate.manifest import ensure_manifest
-
-    return ensure_manifest()
-
-
-@pytest.fixture(scope="module")
-def bag(manifest):
+def bag():
     from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(dag_folder=str(ROOT / "dags"))
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
-def test_every_dag_file_imports_cleanly(path, manifest):
+def test_every_dag_file_imports_cleanly(path):
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(path))
@@ -61,15 +53,24 @@ def test_one_ingest_dag_per_contract_whose_load_updates_the_raw_asset(bag):
         assert dag.max_active_runs == 1
 
 
-def test_the_transform_dag_runs_on_every_raw_asset_and_renders_the_models(bag, manifest):
+def test_the_transform_dag_runs_on_every_raw_asset_and_builds_as_cityops_build_does(bag):
+    from cityops.orchestrate.dbt_tasks import TASK_ID
+
     dag = bag.dags[naming.TRANSFORM_DAG_ID]
     uris = {a.uri for a in dag.timetable.asset_condition.objects}
     assert uris == {naming.raw_asset_uri(d) for d in dataset_ids()}
-    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"]
-    models = [n["name"] for n in nodes.values() if n["resource_type"] == "model"]
-    task_ids = {t.task_id for t in dag.tasks}
-    assert "dbt.dbt_producer_watcher" in task_ids, "one dbt build feeds the per-model tasks"
-    assert all(any(t.startswith(f"dbt.{m}") for t in task_ids) for m in models)
+    assert [t.task_id for t in dag.tasks] == [TASK_ID]
+
+
+def test_both_dags_build_in_one_pool_of_one_slot(bag):
+    from cityops.orchestrate.airflow_run import pool_command
+    from cityops.orchestrate.dbt_tasks import TASK_ID
+
+    for dag_id in (naming.TRANSFORM_DAG_ID, naming.MONTH_CLOSE_DAG_ID):
+        build = bag.dags[dag_id].get_task(TASK_ID)
+        assert build.pool == naming.DBT_POOL and build.pool_slots == 1, dag_id
+        assert build.python_callable.__module__ == "cityops.orchestrate.dbt_tasks"
+    assert pool_command()[:4] == ["pools", "set", naming.DBT_POOL, "1"]
 
 
 def test_the_month_close_is_monthly_without_catchup_and_takes_a_range(bag):
@@ -79,17 +80,6 @@ def test_the_month_close_is_monthly_without_catchup_and_takes_a_range(bag):
     assert {"period", "through"} <= set(dag.params)
     assert dag.get_task("ingest").retries > 0
     assert dag.default_args["on_failure_callback"].__name__ == "on_failure"
-
-
-def test_without_a_manifest_the_dbt_group_is_one_task_that_says_what_to_run(tmp_path, monkeypatch):
-    from airflow.dag_processing.dagbag import DagBag
-
-    monkeypatch.setenv("CITYOPS_DBT_MANIFEST", str(tmp_path / "absent" / "manifest.json"))
-    bag = DagBag(dag_folder=str(ROOT / "dags" / "cityops_transform.py"))
-    assert bag.import_errors == {}
-    task = bag.dags[naming.TRANSFORM_DAG_ID].get_task("dbt_manifest_missing")
-    with pytest.raises(RuntimeError, match="cityops build --manifest-only"):
-        task.python_callable()
 
 
 def test_months_of_a_run():

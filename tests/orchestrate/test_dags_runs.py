@@ -18,6 +18,7 @@ from cityops.periods import next_month, parse_period
 from tests.fixtures.commands import ROOT
 from tests.fixtures.db import query, scalar
 from tests.fixtures.garbage import garbage_rows, table, write
+from tests.fixtures.pii import airflow_metadata, clear_phones, phones_in
 
 pytestmark = pytest.mark.slow
 SAMPLES = ROOT / "extract" / "samples"
@@ -44,6 +45,7 @@ def test_the_month_flow_through_airflow_loads_every_landed_file_and_builds_the_m
     from cityops.orchestrate.airflow_run import run_monthly_dag
 
     landed = land_month(wh, "2025-03")
+    phones = set().union(*(phones_in(p.read_bytes().decode("gb18030")) for p in wh.landing.glob("hotline_cases/*")))
     summary = run_monthly_dag("2025-03", wh)
     outcomes = {f["dataset"]: f for f in summary["files"]}
     assert set(outcomes) == landed
@@ -58,8 +60,15 @@ def test_the_month_flow_through_airflow_loads_every_landed_file_and_builds_the_m
     assert all(calendar[d] in {"missing", "snapshot"} for d in calendar if d not in landed)
     assert not list(wh.landing.glob("garbage_sorting/*")), "a loaded file leaves landing/ for the archive"
 
+    # Airflow's metadata holds no clear phone number: XCom, rendered templates, DAG-run confs,
+    # task logs (the hotline month's 30,000 callers went through this run).
+    assert len(phones) > 1000 and clear_phones([("probe", "回电 +86-" + min(phones))], phones)
+    places = airflow_metadata(wh.airflow / "airflow.db", [wh.logs, wh.root / "runs"])
+    assert clear_phones(places, phones) == []
 
-def test_a_two_month_backfill_is_one_run_and_rerunning_a_loaded_month_changes_nothing(wh):
+
+def test_a_two_month_backfill_is_one_run_and_a_failing_test_through_airflow_publishes_nothing(wh, webhook, monkeypatch):
+    from cityops.errors import AirflowRunFailed
     from cityops.ingest import ingest
     from cityops.orchestrate.airflow_run import run_months
 
@@ -79,6 +88,23 @@ def test_a_two_month_backfill_is_one_run_and_rerunning_a_loaded_month_changes_no
     assert scalar(wh, "select count(*) from marts.fct_garbage_sorting_monthly") == 20
     assert scalar(wh, "select count(distinct month_start) from marts.fct_garbage_sorting_monthly") == 2
     assert scalar(wh, "select count(*) from audit.ingest_batches where status = 'current'") == 2
+    assert _pool_slots(wh, naming.DBT_POOL) == 1, "the dbt build's pool of one exists in the metadata DB"
+
+    # March arrives, and a test at error severity fails (a rehearsal): the close DAG's run fails
+    # naming the test, the alert fires, and BI still reads January and February.
+    url, received = webhook
+    monkeypatch.setenv("CITYOPS_ALERT_WEBHOOK", url)
+    monkeypatch.setenv("CITYOPS_DBT_VARS", '{"cityops_fail_build": true}')
+    before = query(wh, "select * from marts.fct_garbage_sorting_monthly order by 1, 2")
+    land_month(wh, "2025-03", samples=False)
+    with pytest.raises(AirflowRunFailed, match="assert_build_not_rehearsing_a_failure"):
+        run_months("2025-03", None, wh)
+    assert query(wh, "select * from marts.fct_garbage_sorting_monthly order by 1, 2") == before
+    assert scalar(wh, "select count(*) from audit.ingest_batches where status = 'current'") == 3
+    assert [(a["task_id"], "assert_build_not_rehearsing_a_failure" in a["text"]) for a in received] == [
+        ("dbt_build", True)
+    ]
+    assert "The marts were not replaced" in received[0]["text"]
 
 
 def test_the_ingest_dag_loads_a_landed_file_and_alerts_on_a_rejected_one(wh, webhook, monkeypatch):
@@ -101,6 +127,14 @@ def test_the_ingest_dag_loads_a_landed_file_and_alerts_on_a_rejected_one(wh, web
     assert "Retrying cannot help" in received[0]["text"]
     events = _asset_events(wh, naming.raw_asset_uri("garbage_sorting"))
     assert events == 1, "the load (not the rejection) updated the raw table's Asset"
+
+
+def _pool_slots(home, pool: str) -> int | None:
+    import sqlite3
+
+    with sqlite3.connect(home.airflow / "airflow.db") as db:
+        row = db.execute("select slots from slot_pool where pool = ?", (pool,)).fetchone()
+    return row[0] if row else None
 
 
 def _asset_events(home, uri: str) -> int:

@@ -92,8 +92,14 @@ def test_a_department_sees_only_its_own_submissions_in_the_app_and_in_the_wareho
     page = answer(greening, sent.headers["location"])
     upload_id = sent.headers["location"].rsplit("/", 1)[1]
     batch_id = re.search(r"/batches/([0-9a-f-]{36})/", greening.get(f"/history/garbage_sorting/{PERIOD}").text)
+    with connect() as conn:
+        garbage_batch = conn.execute(
+            "select batch_id from audit.ingest_batches where dataset = 'garbage_sorting' limit 1"
+        ).fetchone()[0]
     water = login(portal, "water")
     for url in (
+        f"/batches/{garbage_batch}/report",
+        f"/batches/{garbage_batch}/original",
         f"/uploads/{upload_id}",
         f"/uploads/{upload_id}/marked.xlsx",
         f"/uploads/{upload_id}/original",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from cityops.ingest import ingest
@@ -43,12 +46,49 @@ def test_the_fact_reconciles_with_raw_current_batches(wh, tmp_path):
     assert raw == mart and len(mart) == 2
 
 
-def test_the_month_close_skips_dbt_when_nothing_changed(wh, tmp_path):
-    from cityops.transform.freshness import build_marts
+def test_nothing_changed_is_decided_before_dbt_starts_and_a_second_build_waits(wh, tmp_path, monkeypatch):
+    from cityops import locks
+    from cityops.load.warehouse import connect
+    from cityops.transform import freshness
+    from cityops.transform.dbt import build_marts
 
     ingest(write(tmp_path / "a.xlsx", table()), "garbage_sorting", "2025-03")
     assert "ok" in build_marts()["build"]
     again = build_marts()
     assert "skipped" in again["build"] and again["marts"]["fct_garbage_sorting_monthly"] == 10
-    ingest(write(tmp_path / "b.xlsx", table(garbage_rows(scale=1.2))), "garbage_sorting", "2025-03")
-    assert "ok" in build_marts()["build"], "a new batch must rebuild the marts"
+
+    # A batch published while a build runs (after it read the state, before dbt started):
+    # that build records the state it started from, so the next one builds again.
+    read_state = freshness.current_state
+
+    def a_batch_lands_meanwhile(conn):
+        state = read_state(conn)
+        monkeypatch.setattr(freshness, "current_state", read_state)
+        april = write(tmp_path / "b.xlsx", table(garbage_rows(period="2025-04", scale=1.2)))
+        assert ingest(april, "garbage_sorting", "2025-04").status == "loaded"
+        return state
+
+    ingest(write(tmp_path / "c.xlsx", table(garbage_rows(scale=1.1))), "garbage_sorting", "2025-03")
+    monkeypatch.setattr(freshness, "current_state", a_batch_lands_meanwhile)
+    assert "ok" in build_marts()["build"]
+    assert not freshness.marts_up_to_date(wh), "the batch published during the build was counted as built"
+    assert "ok" in build_marts()["build"], "the next run builds"
+    assert freshness.marts_up_to_date(wh)
+
+    # One build at a time: while another session holds the build lock, a build waits for it.
+    done: list = []
+    with connect(wh) as holder, locks.dbt_build_lock(holder):
+        waiting = threading.Thread(target=lambda: done.append(build_marts()), daemon=True)
+        waiting.start()
+        while not _waits_for_the_build_lock(wh) and waiting.is_alive():
+            time.sleep(0.2)
+        assert waiting.is_alive() and not done, "the second build did not wait for the first"
+    waiting.join(timeout=120)
+    assert "skipped" in done[0]["build"], "it then found the marts up to date"
+
+
+def _waits_for_the_build_lock(home) -> bool:
+    from cityops import locks
+
+    waiting = "select count(*) from pg_locks where locktype = 'advisory' and objid = %s and not granted"
+    return scalar(home, waiting, locks.DBT_BUILD) > 0

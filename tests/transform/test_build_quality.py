@@ -54,8 +54,8 @@ def test_the_reconciliation_finds_a_mart_that_differs_from_raw(wh, tmp_path):
     _execute(wh, "update marts.fct_garbage_sorting_monthly set wet_t = wet_t + 1 where street_name = '虹桥街道'")
     checked = _reconciliation(wh)
     assert not checked.success
-    failed = [str(r.node.name) for r in checked.result if str(r.status) == "fail"]
-    assert failed == ["assert_garbage_sorting_reconciles_with_raw"]
+    failed = [r.node.attached_node for r in checked.result if str(r.status) == "fail"]
+    assert failed == ["model.cityops.fct_garbage_sorting_monthly"]
 
 
 def _reconciliation(home):

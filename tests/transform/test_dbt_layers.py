@@ -74,3 +74,31 @@ def test_every_model_opens_with_its_grain_and_has_a_test(manifest):
     models = _models(manifest)
     assert [n.name for n in models.values() if not n.description.startswith("One row per")] == []
     assert [n.name for uid, n in models.items() if uid not in tested] == []
+
+
+def test_every_fact_that_reads_a_raw_dataset_reconciles_with_raw(manifest):
+    """A fact over a dataset's staging model carries or sums raw columns: it reconciles, blocking publish.
+
+    Aggregates that filter (year to date, found this month) are built on a reconciled
+    row-level fact; the plain monthly sums (overhead lines, river patrols, garbage, the
+    blocks' list) reconcile themselves too.
+    """
+    from cityops.contracts import dataset_ids
+
+    staged = {f"stg_{dataset}" for dataset in dataset_ids()}
+    reconciling = [
+        node
+        for node in manifest.nodes.values()
+        if node.resource_type == "test"
+        and getattr(node, "test_metadata", None)
+        and node.test_metadata.name == "reconciles_with_raw"
+    ]
+    assert all(t.config.severity.lower() == "error" for t in reconciling), "a reconciliation must block publishing"
+    reconciled = {t.attached_node for t in reconciling}
+    reading_raw = [
+        n.name
+        for uid, n in _models(manifest).items()
+        if n.name.startswith("fct_") and any(p.split(".")[-1] in staged for p in n.depends_on.nodes)
+    ]
+    assert reading_raw, "no fact reads a staging model: the check would prove nothing"
+    assert [name for name in reading_raw if f"model.cityops.{name}" not in reconciled] == []

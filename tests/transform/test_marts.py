@@ -4,19 +4,23 @@ One module-scoped warehouse story, built three times (dbt is the slow part):
   A. January, every dataset              → full build
   B. February, four datasets             → incremental build (only February's tickets)
   C. a corrected February hotline file   → the February tickets replaced, January untouched
-  D. February's grid cases withdrawn     → (cityops withdraw, no replacement) February's cases gone
+  D. March's grid cases, and a test that fails → nothing published, the incremental grid
+     fact included (it is built behind the same swap as the rest)
+  E. February's grid cases withdrawn     → (cityops withdraw, no replacement) February's cases gone
 Every test then reads what the story left behind.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from cityops.errors import BuildNotPublished
 from cityops.ingest import ingest
 from cityops.load.warehouse import connect
 from cityops.periods import parse_period
@@ -51,13 +55,25 @@ def run_results(home) -> dict[str, dict]:
     return {r["unique_id"].split(".")[-1]: r for r in results}
 
 
-def tickets_by_month(home) -> dict[str, tuple[int, str]]:
-    """Rows and the newest row version (xmin) per month: an untouched month keeps its xmin."""
+def facts_by_month(home, fact: str = "fct_hotline_tickets", key: str = "ticket_id") -> dict[str, tuple[int, str]]:
+    """Rows and a digest of (key, batch) per month: an untouched month keeps both.
+
+    (Not the row versions: a build copies a published incremental fact into marts__next.)
+    """
     rows = query(
         home,
-        "select month_start::text, count(*), max(xmin::text::bigint) from marts.fct_hotline_tickets group by 1",
+        f"select month_start::text, count(*), md5(string_agg({key} || batch_id, ',' order by {key})) "
+        f"from marts.{fact} group by 1",
     )
-    return {month: (n, xmin) for month, n, xmin in rows}
+    return {month: (n, digest) for month, n, digest in rows}
+
+
+def tickets_by_month(home) -> dict[str, tuple[int, str]]:
+    return facts_by_month(home)
+
+
+def grid_by_month(home) -> dict[str, tuple[int, str]]:
+    return facts_by_month(home, "fct_grid_cases", "case_id")
 
 
 @dataclass
@@ -72,6 +88,11 @@ class Story:
     grid_before_withdrawal: dict = field(default_factory=dict)
     grid_after_withdrawal: dict = field(default_factory=dict)
     withdrawn: dict = field(default_factory=dict)
+    grid_before_failure: dict = field(default_factory=dict)
+    grid_after_failure: dict = field(default_factory=dict)
+    grid_streets_before_failure: list = field(default_factory=list)
+    grid_streets_after_failure: list = field(default_factory=list)
+    failure: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +132,22 @@ def story(home, tmp_path_factory) -> Story:
     }
     told.corrected_tickets = told.after_correction["2025-02-01"][0]
 
-    # February's grid cases withdrawn, no file sent instead: the incremental fact must drop them.
+    # D. March's grid cases arrive, and a test at error severity fails (a rehearsal).
+    grid_streets = "select * from marts.fct_grid_street_monthly order by 1, 2, 3"
+    told.grid_before_failure = grid_by_month(home)
+    told.grid_streets_before_failure = query(home, grid_streets)
+    ingest_all(month_files("2025-03", scratch, ("grid_cases",)), "2025-03")
+    os.environ["CITYOPS_DBT_VARS"] = json.dumps({"cityops_fail_build": True})
+    try:
+        with pytest.raises(BuildNotPublished) as failed:
+            build()
+    finally:
+        del os.environ["CITYOPS_DBT_VARS"]
+    told.failure = str(failed.value)
+    told.grid_after_failure = grid_by_month(home)
+    told.grid_streets_after_failure = query(home, grid_streets)
+
+    # E. February's grid cases withdrawn, no file sent instead: the incremental fact must drop them.
     told.grid_before_withdrawal = grid_by_month(home)
     withdrawn = cityops(
         "withdraw", "--dataset", "grid_cases", "--period", "2025-02", "--reason", "网格系统导出重复 duplicated export",
@@ -122,13 +158,6 @@ def story(home, tmp_path_factory) -> Story:
     build()
     told.grid_after_withdrawal = grid_by_month(home)
     return told
-
-
-def grid_by_month(home) -> dict[str, tuple[int, str]]:
-    rows = query(
-        home, "select month_start::text, count(*), max(xmin::text::bigint) from marts.fct_grid_cases group by 1"
-    )
-    return {month: (n, xmin) for month, n, xmin in rows}
 
 
 def test_scorecard_lists_every_plan_indicator_every_month_with_a_status(story, home):
@@ -203,8 +232,7 @@ def test_hotline_rates_reconcile_with_raw(story, home):
 
 
 def test_a_new_month_touches_only_that_months_rows(story):
-    january_rows, january_xmin = story.after_january["2025-01-01"]
-    assert story.after_february["2025-01-01"] == (january_rows, january_xmin), "January's tickets were rewritten"
+    assert story.after_february["2025-01-01"] == story.after_january["2025-01-01"], "January's tickets changed"
     february_rows = story.after_february["2025-02-01"][0]
     assert story.february_rows_affected["fct_hotline_tickets"] == february_rows
     assert story.february_rows_affected["fct_grid_cases"] == story.grid_february > 0
@@ -214,13 +242,22 @@ def test_a_corrected_month_replaces_that_months_rows_only(story, home):
     assert story.after_correction["2025-01-01"] == story.after_january["2025-01-01"]
     assert story.corrected_tickets == story.after_february["2025-02-01"][0] - CORRECTION_DROPS
     assert story.correction_rows_affected["fct_hotline_tickets"] == story.corrected_tickets
-    assert story.correction_rows_affected["fct_grid_cases"] == 0
+    assert "fct_grid_cases" not in story.correction_rows_affected, "a hotline correction does not rebuild grid"
     raw_current = scalar(
         home,
         "select count(*) from raw.hotline_cases r inner join audit.ingest_batches b "
         "on b.batch_id = r._batch_id and b.status = 'current' and b.period = '2025-02-01'",
     )
     assert raw_current == story.corrected_tickets
+
+
+def test_a_failed_build_publishes_nothing_the_incremental_facts_included(story, home):
+    assert "FAILED at test assert_build_not_rehearsing_a_failure" in story.failure
+    assert "The marts were not replaced" in story.failure
+    assert story.grid_after_failure == story.grid_before_failure, "March's grid cases reached BI"
+    assert "2025-03-01" not in story.grid_after_failure
+    assert story.grid_streets_after_failure == story.grid_streets_before_failure
+    assert not query(home, "select 1 from pg_namespace where nspname = 'marts__next'")
 
 
 def test_revisions_show_first_reported_and_corrected(story, home):
@@ -311,3 +348,39 @@ def test_withdrawing_a_month_without_a_current_batch_is_a_usage_error(story, hom
     done = cityops("withdraw", "--dataset", "grid_cases", "--period", "2025-02", "--reason", "again", "--by", "x")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "no current batch" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+RECONCILED = (
+    "fct_garbage_sorting_monthly",
+    "fct_hotline_tickets",
+    "fct_grid_cases",
+    "fct_illegal_construction",
+    "fct_housing_renovation",
+    "fct_elevator_retrofit",
+    "fct_overhead_lines",
+    "fct_overhead_lines_monthly",
+    "fct_water_quality",
+    "fct_river_patrols_monthly",
+    "fct_beautiful_blocks",
+)
+
+
+def test_every_fact_reconciles_with_raw_and_a_drift_in_any_fails_it(story, home):
+    """The story's builds ran every reconciliation before each swap (and passed); one extra row
+    in any fact (a fan-out join, a stale batch) fails that fact's reconciliation."""
+    from cityops.transform.dbt import invoke
+
+    added = []
+    with connect(home) as conn:
+        for fact in RECONCILED:
+            which = "where month_start = list_month_start" if fact == "fct_beautiful_blocks" else ""
+            row = conn.execute(f"insert into marts.{fact} select * from marts.{fact} {which} limit 1 returning ctid")
+            added.append((fact, row.fetchone()[0]))
+    try:
+        checked = invoke(home, "test", "--select", "tag:reconciliation")
+    finally:
+        with connect(home) as conn:
+            for fact, ctid in added:
+                conn.execute(f"delete from marts.{fact} where ctid = %s::tid", (str(ctid),))
+    failed = {r.node.attached_node.split(".")[-1] for r in checked.result if str(r.status) == "fail"}
+    assert failed == set(RECONCILED)

@@ -120,14 +120,12 @@ def dag_parse(path: str) -> dict:
 
 
 def airflow_dag(dag_id: str, logical_date: str) -> dict:
-    """`airflow dags test` of one DAG on the home's SQLite metadata (the manifest made first)."""
+    """`airflow dags test` of one DAG on the home's SQLite metadata (migrated first, untimed)."""
     from cityops.orchestrate.airflow_run import ensure_metadata_db, run_dag
-    from cityops.orchestrate.manifest import ensure_manifest
     from cityops.settings import Home
 
     if sys.argv[-1] == "--prepare":
         ensure_metadata_db(Home.from_env())
-        ensure_manifest()
         return {"prepared": True}
     run_dag(dag_id, {}, logical_date)
     return {"dag": dag_id}

@@ -10,6 +10,9 @@ import click
 
 
 def _file_command(file: Path, dataset: str, period: str, as_json: bool, dry_run: bool) -> None:
+    from cityops.validate.worker import gate_worker
+
+    gate_worker()  # GX starts importing in its worker now, while this process imports the reader
     from cityops.ingest import ingest
     from cityops.report.console import print_outcome
 

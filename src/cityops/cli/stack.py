@@ -26,7 +26,7 @@ def stack_up(timeout: float) -> None:
     from cityops.orchestrate.stack import Stack
 
     running = Stack()
-    status = running.up(timeout)
+    status = running.up(timeout=timeout)
     click.echo(f"Airflow is running: {status['api']}  login: admin / {running.admin_password()}")
     for service, info in status["services"].items():
         click.echo(f"  {service:<22} pid {info['pid']:<8} log {info['log']}")

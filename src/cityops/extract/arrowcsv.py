@@ -37,7 +37,7 @@ from cityops.extract.layout import SKIP_STARTS, is_data_row
 from cityops.extract.sniff import FileKind
 
 ENCODINGS = {"utf-8": "utf8", "utf-8-sig": "utf8", "gb18030": "gb18030"}
-BLOCK_BYTES = 4 << 20  # about 20,000 hotline rows a block
+BLOCK_BYTES = 1 << 20  # about 5,000 hotline rows a block
 # A cell that may make its row blank, totals or footer: it starts with a space or control
 # character (Unicode spaces too) or with the first character of a totals or footer word.
 _DOUBTFUL_START = "^[\\x00-\\x20\\x7f-\\xa0\\p{Z}" + "".join(re.escape(c) for c in sorted(SKIP_STARTS)) + "]"

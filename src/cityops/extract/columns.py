@@ -14,6 +14,7 @@ The result is what the parser gives, cell for cell (tests/test_extract_values.py
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -64,7 +65,9 @@ class ColumnReader:
         except (pa.ArrowTypeError, pa.ArrowInvalid):
             array = None
         if array is None:
-            values = self._one_by_one(cells, report)
+            values = self._datetime_cells(cells, report) if self.col.type == "datetime" else None
+            if values is None:
+                values = self._one_by_one(cells, report)
             return self.hasher.hash_array(values) if self.hasher is not None else values
         return self.read_array(array, report, cells)
 
@@ -96,6 +99,22 @@ class ColumnReader:
                 report(index, cell, refusal)
             out.append(value)
         return pa.array(out, pa.string())
+
+    def _datetime_cells(self, cells: list[Any], report: Report) -> pa.Array | None:
+        """A workbook's datetime cells (naive, as calamine gives them), formatted by Arrow kernels
+        as the parser formats them: to the second (floored), Shanghai time. Every other cell
+        (blank, text, a number, a year outside 1000–9999) goes to the parser."""
+        moments = [cell if type(cell) is dt.datetime and cell.tzinfo is None else None for cell in cells]
+        stamps = pa.array(moments, pa.timestamp("us"))
+        if stamps.null_count == len(stamps):
+            return None
+        seconds = pc.floor_temporal(stamps, unit="second").cast(pa.timestamp("s"))
+        fast = pc.binary_join_element_wise(
+            pc.binary_replace_slice(seconds.cast(pa.string()), start=10, stop=11, replacement="T"), "+08:00", ""
+        )
+        year = pc.year(stamps)
+        clean = pc.fill_null(pc.and_(pc.greater_equal(year, 1000), pc.less_equal(year, 9999)), False)
+        return self._patched(fast, np.flatnonzero(~clean.to_numpy(zero_copy_only=False)), cells, report)
 
     def _by_distinct_value(self, array: pa.Array, report: Report) -> pa.Array:
         encoded = array.dictionary_encode(null_encoding="encode")

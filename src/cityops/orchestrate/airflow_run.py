@@ -15,7 +15,7 @@ from typing import Any
 
 from cityops import periods
 from cityops.errors import AirflowRunFailed
-from cityops.orchestrate.naming import LANDING_CONN_ID, MONTH_CLOSE_DAG_ID
+from cityops.orchestrate.naming import DBT_POOL, DBT_POOL_ARGS, LANDING_CONN_ID, MONTH_CLOSE_DAG_ID
 from cityops.report.month import read_summary, summary_path
 from cityops.settings import PROJECT_ROOT, Home
 
@@ -51,15 +51,24 @@ def _airflow(home: Home, *args: str, check: bool = True) -> subprocess.Completed
     with log_file.open("a", encoding="utf-8") as log:
         log.write(f"\n$ airflow {' '.join(args)}\n")
         log.flush()
+        start = log.tell()
         done = subprocess.run(
             [str(binary), *args], env=airflow_env(home), stdout=log, stderr=subprocess.STDOUT, check=False
         )
     if check and done.returncode != 0:
         raise AirflowRunFailed(
-            f"`airflow {' '.join(args[:3])}` failed (exit {done.returncode}); "
+            f"`airflow {' '.join(args[:3])}` failed (exit {done.returncode}){_alerts(log_file, start)}; "
             f"see {log_file} and the task logs under {home.logs / 'airflow'}"
         )
     return done
+
+
+def _alerts(log_file: Path, start: int) -> str:
+    """The failure alerts this run raised (cityops.orchestrate.alerts logs each one as `ALERT …`)."""
+    with log_file.open(encoding="utf-8", errors="replace") as log:
+        log.seek(start)
+        alerts = [line.split("ALERT ", 1)[1].strip() for line in log if "ALERT cityops:" in line]
+    return "".join(f"\n  {alert}" for alert in dict.fromkeys(alerts))
 
 
 def ensure_metadata_db(home: Home) -> None:
@@ -75,6 +84,15 @@ def ensure_metadata_db(home: Home) -> None:
     if not marker.exists():
         _airflow(home, "db", "migrate")
         marker.touch()
+    pool = home.airflow / f".pool-{DBT_POOL}"
+    if not pool.exists():
+        _airflow(home, *pool_command())
+        pool.touch()
+
+
+def pool_command() -> list[str]:
+    """The `airflow` arguments that create the dbt build's pool (one slot); every metadata DB needs it."""
+    return list(DBT_POOL_ARGS)
 
 
 def run_dag(dag_id: str, conf: dict[str, Any], logical_date: str, home: Home | None = None) -> None:
@@ -94,14 +112,12 @@ def run_months(period: str, through: str | None = None, home: Home | None = None
     One run, one dbt build for the whole range; re-running is harmless: a file already
     loaded is `unchanged`, and the marts are rebuilt from the current batches.
     """
-    from cityops.orchestrate.manifest import ensure_manifest
     from cityops.orchestrate.tasks import months
 
     home = home or Home.from_env()
     closing = months(period, through, None)
     for each in closing:
         summary_path(each, home).unlink(missing_ok=True)
-    ensure_manifest()  # the DAG renders dbt from it; re-parsed only when dbt_project/ changed
     # The close of a month runs in the next one, by its due date; the date only names the run.
     run_date = periods.due_on(periods.parse_period(closing[-1])).isoformat()
     run_dag(MONTH_CLOSE_DAG_ID, {"period": closing[0], "through": closing[-1]}, run_date, home)

@@ -10,6 +10,11 @@ from cityops.periods import FILE_GLOB
 
 MONTH_CLOSE_DAG_ID = "cityops_month_close"
 TRANSFORM_DAG_ID = "cityops_transform"
+# The Airflow pool of the dbt build task of every DAG: one slot, so one build at a time.
+DBT_POOL = "cityops_dbt"
+DBT_POOL_DESCRIPTION = "one dbt build at a time (the marts__next schema and the swap)"
+# `airflow pools set …`: every metadata DB needs the pool (a task in a missing pool is never scheduled).
+DBT_POOL_ARGS: tuple[str, ...] = ("pools", "set", DBT_POOL, "1", DBT_POOL_DESCRIPTION)
 # The FileSensor's connection: a `fs` connection whose path is CITYOPS_HOME/landing.
 LANDING_CONN_ID = "cityops_landing"
 # The Asset URIs name the warehouse by its service name in docker-compose.yml; they are

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from cityops.errors import StackFailed, UsageError
+from cityops.orchestrate.naming import DBT_POOL_ARGS
 from cityops.orchestrate.stack_config import ADMIN, DEFAULTS, MIGRATE, SERVICES, WORKER, Place, airflow_environment
 from cityops.settings import PROJECT_ROOT, Home
 
@@ -51,18 +52,22 @@ class Settings:
     broker_url: str = DEFAULT_BROKER_URL
     port: int = DEFAULT_PORT  # the api-server; the next three ports serve health and logs
     warehouse_url: str | None = None
-    ports: dict[str, int] = field(default_factory=dict)
+    # Airflow settings with a default (stack_config.DEFAULTS), as the operator's environment sets them
+    tunables: dict[str, str] = field(default_factory=lambda: dict(DEFAULTS))
 
     @classmethod
     def from_env(cls) -> Settings:
-        port = int(os.environ.get("CITYOPS_STACK_PORT", DEFAULT_PORT))
         return cls(
             metadata_url=os.environ.get("CITYOPS_STACK_METADATA_URL", DEFAULT_METADATA_URL),
             broker_url=os.environ.get("CITYOPS_STACK_BROKER_URL", DEFAULT_BROKER_URL),
-            port=port,
+            port=int(os.environ.get("CITYOPS_STACK_PORT", DEFAULT_PORT)),
             warehouse_url=os.environ.get("CITYOPS_WAREHOUSE_URL") or None,
-            ports={"scheduler_health": port + 1, "worker_log": port + 2, "trigger_log": port + 3},
+            tunables={key: os.environ.get(key, value) for key, value in DEFAULTS.items()},
         )
+
+    @property
+    def ports(self) -> dict[str, int]:
+        return {"scheduler_health": self.port + 1, "worker_log": self.port + 2, "trigger_log": self.port + 3}
 
     @property
     def api_url(self) -> str:
@@ -138,7 +143,7 @@ class Stack:
             pii_key=os.environ.get("CITYOPS_PII_KEY") or None,
             warehouse_url=settings.warehouse_url,
             alert_webhook=os.environ.get("CITYOPS_ALERT_WEBHOOK") or None,
-            defaults={key: os.environ.get(key, value) for key, value in DEFAULTS.items()},
+            defaults=settings.tunables,
         )
 
     def environment(self, settings: Settings, service: str) -> dict[str, str]:
@@ -219,12 +224,12 @@ class Stack:
         self.pid_file(service).unlink(missing_ok=True)
 
     # -- up / down / status ----------------------------------------------------------------------
-    def up(self, timeout: float = 300) -> dict[str, Any]:
+    def up(self, settings: Settings | None = None, timeout: float = 300) -> dict[str, Any]:
         """Start every service and wait until each is healthy; the status."""
         running = [service for service in SERVICES if self.pid(service)]
         if running:
             raise UsageError(f"the stack of {self.home.root} is already running ({', '.join(running)}); see `status`")
-        settings = Settings.from_env()
+        settings = settings or Settings.from_env()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.settings_file.write_text(json.dumps(asdict(settings), indent=2))
         try:
@@ -256,19 +261,21 @@ class Stack:
         ensure_manifest()  # the transform DAG is rendered from it
         self.logs.mkdir(parents=True, exist_ok=True)
         airflow = Path(sys.executable).with_name("airflow")
-        with self.log_file("airflow-init").open("a", encoding="utf-8") as out:
-            done = subprocess.run(
-                [str(airflow), *MIGRATE],
-                env=self.environment(settings, "airflow-init"),
-                cwd=self.dir,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                check=False,
-            )
-        if done.returncode != 0:
-            raise StackFailed(
-                f"`airflow {' '.join(MIGRATE)}` failed (exit {done.returncode}):\n{tail(self.log_file('airflow-init'))}"
-            )
+        for step in (MIGRATE, DBT_POOL_ARGS):  # the schema, then the dbt build's pool of one
+            with self.log_file("airflow-init").open("a", encoding="utf-8") as out:
+                done = subprocess.run(
+                    [str(airflow), *step],
+                    env=self.environment(settings, "airflow-init"),
+                    cwd=self.dir,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    check=False,
+                )
+            if done.returncode != 0:
+                raise StackFailed(
+                    f"`airflow {' '.join(step[:3])}` failed (exit {done.returncode}):\n"
+                    f"{tail(self.log_file('airflow-init'))}"
+                )
 
     def wait_healthy(self, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout

@@ -139,17 +139,34 @@ def mart_counts() -> dict[str, int]:
     return counts
 
 
-def write_month_summaries(months: list[str], outcomes: list[dict], submissions: list[dict]) -> list[dict]:
+def build_marts() -> dict[str, Any]:
+    """The DAGs' dbt build: `cityops build` (what changed, published only when every test passed).
+
+    A build whose tests or models failed fails the task without retry (the same data would
+    fail again; the message names each failed node and says the marts were not replaced);
+    dbt or the warehouse being unreachable is an ordinary error, retried.
+    """
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from cityops.errors import BuildNotPublished
+    from cityops.transform.dbt import build_marts as build
+
+    try:
+        built = build()
+    except BuildNotPublished as exc:
+        log.error("%s", exc)
+        raise AirflowFailException(str(exc)) from exc
+    log.info("%s", built["build"])
+    return built
+
+
+def write_month_summaries(
+    months: list[str], outcomes: list[dict], submissions: list[dict], built: dict[str, Any] | None
+) -> list[dict]:
     """One summary per month under CITYOPS_HOME/runs (what `cityops run --airflow` prints)."""
     from cityops.report.month import write_summary
-    from cityops.transform.freshness import SKIPPED_BUILD, marts_up_to_date, record_good_build
 
-    counts = mart_counts()
-    built_now = not marts_up_to_date()  # the dbt group ran (and did not fail: else we would not run)
-    if built_now:
-        record_good_build()
-    summary = f"dbt build through Airflow (Cosmos): {len(counts)} mart tables" if built_now else SKIPPED_BUILD
-    built = {"build": summary, "marts": counts}
+    built = built or {"build": "dbt build: did not run", "marts": mart_counts()}
     summaries = []
     for month in months:
         files, rows = _of(month, outcomes), _of(month, submissions)
@@ -166,7 +183,7 @@ def write_month_summaries(months: list[str], outcomes: list[dict], submissions: 
 def close_months(months: list[str]) -> list[dict[str, Any]]:
     """The month close in this process (`cityops run` without --airflow): the DAG's steps, in order."""
     from cityops.report.month import write_summary
-    from cityops.transform.freshness import build_marts
+    from cityops.transform.dbt import build_marts
 
     outcomes = [ingest_one(**file) for item in files_waiting(months) for file in item["files"]]
     built = build_marts()

@@ -59,7 +59,9 @@ def _warm(conninfo: str) -> None:
         logging.getLogger(noisy).setLevel(logging.ERROR)
     import cityops.validate.gate
     import cityops.validate.history  # noqa: F401
+    from cityops.validate.worker import gate_worker
 
+    gate_worker()  # GX is imported now, in the gate's worker process (validate/worker.py), not at the first upload
     _current["conninfo"] = conninfo
     sys.addaudithook(_note_step)
 

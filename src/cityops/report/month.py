@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cityops.load.warehouse import connect, redact, url
+from cityops.report.writer import write_whole
 from cityops.settings import Home
 from cityops.transform.source_freshness import stale as stale_sources
 
@@ -27,7 +28,7 @@ def write_summary(
         summary["stale_sources"] = stale_sources(conn)  # as of now, whichever month is closed
     path = summary_path(period)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    write_whole(path, json.dumps(summary, ensure_ascii=False, indent=2, default=str).encode("utf-8"))
     return summary
 
 

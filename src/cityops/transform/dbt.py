@@ -3,12 +3,13 @@
 dbt runs in-process (dbtRunner), so one `build` pays dbt's start-up once; its artefacts
 and logs go under CITYOPS_HOME so the project folder stays clean.
 
-Write-audit-publish for the marts: dbt builds the table marts into a side schema
-(`marts__next`, see macros/generate_schema_name.sql) and runs every test, the
-reconciliation with raw included; only when nothing failed are they moved into `marts`,
-in one transaction, so a failing test at error severity leaves BI reading the previous
-marts. Incremental marts (hotline, grid) are built in place: they add one month to the
-rows already there, so a failing test there is reported but their new month stays.
+Write-audit-publish, one path for every caller (`cityops build`, `cityops run`, the DAGs'
+`dbt_build` task, a backfill): under the build lock, decide from the state before dbt
+starts what changed (transform/freshness.py); build it and its tests into a side schema
+(`marts__next`, see macros/generate_schema_name.sql), the incremental facts included (a
+copy of the published table gets the new batches); only when nothing failed at error
+severity do the built marts move into `marts`, in one transaction. A failing test leaves
+BI reading the previous marts, incremental facts included.
 """
 
 from __future__ import annotations
@@ -17,16 +18,19 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from psycopg import sql
 
 from cityops import locks
 from cityops.contracts import all_contracts
-from cityops.errors import BuildFailed
+from cityops.errors import BuildFailed, BuildNotPublished
 from cityops.load.access import grant_service_access
 from cityops.load.schema import ensure_schema
 from cityops.load.warehouse import connect, dbt_connection
 from cityops.settings import Home, dbt_project_dir
+from cityops.transform import freshness
+from cityops.transform.freshness import SKIPPED_BUILD
 
 log = logging.getLogger("cityops.build")
 MARTS, NEXT, PREVIOUS = "marts", "marts__next", "marts__previous"
@@ -38,10 +42,18 @@ class BuildResult:
     counts: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     mart_rows: dict[str, int] = field(default_factory=dict)
+    built: list[str] = field(default_factory=list)  # the marts this build published
+    skipped: bool = False
+    reason: str = ""
 
     def summary(self) -> str:
-        counts = ", ".join(f"{n} {status}" for status, n in sorted(self.counts.items()))
-        lines = [f"dbt build: {'ok' if self.success else 'FAILED'} ({counts})"]
+        if self.skipped:
+            lines = [SKIPPED_BUILD]
+        else:
+            counts = ", ".join(f"{n} {status}" for status, n in sorted(self.counts.items()))
+            failed = ", ".join(f.split(":", 1)[0] for f in self.failures)
+            verdict = "ok" if self.success else f"FAILED at {failed or 'dbt'}"
+            lines = [f"dbt build: {verdict} ({counts}); {self.reason}"]
         lines += [f"  ✗ {failure}" for failure in self.failures]
         lines += [f"  marts.{name}: {rows} rows" for name, rows in sorted(self.mart_rows.items())]
         return "\n".join(lines)
@@ -122,63 +134,173 @@ def _relations(conn, schema: str) -> dict[str, str]:
     return dict(rows)
 
 
-def _swap_in(conn) -> None:
-    """Every relation built in `marts__next` replaces its namesake in `marts`, atomically.
+def _stage_next(conn, marts: list[MartModel], selected: set[str] | None) -> None:
+    """`marts__next` before a partial build: what dbt reads there, without copying what it rebuilds.
+
+    - a mart the build does not select: a view on the published one, so the selected marts
+      and their tests read it as it is (dropped with the schema, never published);
+    - a selected incremental mart: a copy of the published table, which dbt then adds the
+      new batches to. The incremental facts are published by the same swap as the rest, so
+      a failing test leaves them as they were too.
+    A full build (selected None) reads nothing of `marts`: it builds every mart in the side schema.
+    """
+    conn.execute(f"create schema {NEXT}")
+    if selected is None:
+        return
+    published = _relations(conn, MARTS)
+    for mart in marts:
+        if mart.relation not in published:
+            continue
+        source, target = sql.Identifier(MARTS, mart.relation), sql.Identifier(NEXT, mart.relation)
+        if mart.unique_id not in selected:
+            conn.execute(sql.SQL("create view {} as select * from {}").format(target, source))
+        elif mart.incremental:
+            conn.execute(sql.SQL("create table {} (like {} including all excluding indexes)").format(target, source))
+            conn.execute(sql.SQL("insert into {} select * from {}").format(target, source))
+
+
+def _swap_in(conn, built: list[str]) -> None:
+    """The marts this build made in `marts__next` replace their namesakes in `marts`, atomically.
 
     Relations move (ALTER ... SET SCHEMA): no copy, and their grants and comments go with them.
+    The stand-ins of marts it did not build are dropped with `marts__next`.
     """
     with conn.transaction():
         conn.execute(f"create schema if not exists {MARTS}")
         published = _relations(conn, MARTS)
-        for name, kind in _relations(conn, NEXT).items():
+        made = _relations(conn, NEXT)
+        for name in built:
             if name in published:
                 conn.execute(
                     sql.SQL("drop {} {} cascade").format(sql.SQL(_DROP[published[name]]), sql.Identifier(MARTS, name))
                 )
             conn.execute(
                 sql.SQL("alter {} {} set schema {}").format(
-                    sql.SQL(_DROP[kind]), sql.Identifier(NEXT, name), sql.Identifier(MARTS)
+                    sql.SQL(_DROP[made[name]]), sql.Identifier(NEXT, name), sql.Identifier(MARTS)
                 )
             )
 
 
 def build(*, full_refresh: bool = False, select: str | None = None, home: Home | None = None) -> BuildResult:
-    """Build and test everything; publish the marts only if no test at error severity failed.
+    """Build what changed and its tests; publish the marts only if no test at error severity failed.
 
+    One build at a time (an advisory lock; the DAGs also share an Airflow pool of one). What
+    to build is decided under the lock from the state before dbt starts (transform/freshness.py).
     With `select` (a developer's partial build) the selected models are built in place.
     """
     home = home or Home.from_env()
-    extra = ["--full-refresh"] if full_refresh else []
     if select:
-        extra += ["--select", select]
-    variables = extra_vars()
-    if not select:
-        variables["cityops_marts_schema"] = NEXT
+        return _build_in_place(home, select, full_refresh)
     with connect(home) as conn, locks.dbt_build_lock(conn):
+        todo = freshness.plan(home, conn, full_refresh=full_refresh)
+        log.info("dbt build: %s", todo.reason)
+        if todo.skip:
+            return BuildResult(success=True, skipped=True, reason=todo.reason, mart_rows=mart_row_counts(home))
+        variables = {**extra_vars(), "cityops_marts_schema": NEXT}
         try:
             conn.execute(f"drop schema if exists {NEXT} cascade")
-            result = _run_dbt(home, [*extra, "--vars", json.dumps(variables)])
-            if result.success and not select:
-                _swap_in(conn)
+            runner, marts = _parse(home, variables)
+            common = ["--vars", json.dumps(variables)] + (["--state", str(todo.state_dir)] if todo.state_dir else [])
+            selection = ["--select", *todo.select] if todo.select else []
+            if todo.skip_unit_tests:
+                selection += ["--exclude-resource-type", "unit_test"]
+            selected = _selected(runner, home, [*selection, *common]) if todo.select else None
+            _stage_next(conn, marts, selected)
+            extra = ["--full-refresh"] if full_refresh else []
+            result = _run_dbt(home, [*extra, *selection, *common], runner=runner)
+            result.reason = todo.reason
+            if result.success:
+                _swap_in(conn, result.built)
+                freshness.record_good_build(home, todo.state, conn)
         finally:
             conn.execute(f"drop schema if exists {NEXT} cascade")
     result.mart_rows = mart_row_counts(home)
     if not result.success:
-        raise BuildFailed(
+        raise BuildNotPublished(
             result.summary() + "\nThe marts were not replaced: BI still reads the previous build. "
             f"Fix what failed and build again. Logs: {home.logs / 'dbt'}"
         )
     return result
 
 
-def _run_dbt(home: Home, extra: list[str]) -> BuildResult:
-    outcome = invoke(home, "build", *extra)
+def build_marts(force: bool = False, home: Home | None = None) -> dict[str, Any]:
+    """The month close's build (`cityops run`, the DAGs): what changed since the last good build, or nothing."""
+    result = build(full_refresh=force, home=home)
+    return {"build": result.summary(), "marts": result.mart_rows}
+
+
+def _build_in_place(home: Home, select: str, full_refresh: bool) -> BuildResult:
+    extra = ["--full-refresh"] if full_refresh else []
+    with connect(home) as conn, locks.dbt_build_lock(conn):
+        result = _run_dbt(home, [*extra, "--select", select, "--vars", json.dumps(extra_vars())])
+    result.mart_rows = mart_row_counts(home)
+    if not result.success:
+        raise BuildNotPublished(result.summary() + f"\nLogs: {home.logs / 'dbt'}")
+    return result
+
+
+@dataclass
+class MartModel:
+    unique_id: str
+    relation: str
+    incremental: bool
+
+
+def _parse(home: Home, variables: dict) -> tuple[Any, list[MartModel]]:
+    """Parse once (partial parse keeps it warm under CITYOPS_HOME); every later step reuses it."""
+    from dbt.cli.main import dbtRunner
+
+    prepare(home)
+    parsed = dbtRunner().invoke(dbt_args(home, "parse", "--quiet", "--vars", json.dumps(variables)))
+    if not parsed.success or parsed.result is None:
+        raise BuildFailed(f"dbt could not parse the project: {parsed.exception}. Logs: {home.logs / 'dbt'}")
+    manifest = parsed.result
+    marts = [
+        MartModel(uid, node.alias or node.name, node.config.materialized == "incremental")
+        for uid, node in manifest.nodes.items()
+        if node.resource_type == "model" and node.schema == NEXT
+    ]
+    return dbtRunner(manifest=manifest), marts
+
+
+def _selected(runner, home: Home, extra: list[str]) -> set[str]:
+    """The unique ids of the models a selection builds (`dbt ls` on the parsed manifest)."""
+    listed = runner.invoke(
+        dbt_args(
+            home,
+            "ls",
+            "--log-level",
+            "none",
+            "--resource-type",
+            "model",
+            "--output",
+            "json",
+            "--output-keys",
+            "unique_id",
+        )
+        + extra
+    )
+    if not listed.success:
+        raise BuildFailed(f"dbt could not list the selection: {listed.exception}. Logs: {home.logs / 'dbt'}")
+    return {json.loads(line)["unique_id"] for line in listed.result or []}
+
+
+def _run_dbt(home: Home, extra: list[str], runner=None) -> BuildResult:
+    if runner is None:
+        outcome = invoke(home, "build", *extra)
+    else:
+        log.info("dbt build %s", " ".join(extra))
+        outcome = runner.invoke(dbt_args(home, "build", "--quiet", *extra))
     if outcome.exception is not None:
         raise BuildFailed(f"dbt could not run: {outcome.exception}. Logs: {home.logs / 'dbt'}")
     result = BuildResult(success=bool(outcome.success))
     for node in outcome.result or []:
         status = str(node.status)
         result.counts[status] = result.counts.get(status, 0) + 1
+        kind = node.node.resource_type
+        log.info("dbt %s %s: %s (%.1f s)", kind, node.node.name, status, node.execution_time or 0)
         if status in {"error", "fail"}:
-            result.failures.append(f"{node.node.name}: {(node.message or '').strip()}")
+            result.failures.append(f"{kind} {node.node.name}: {(node.message or '').strip()}")
+        elif kind == "model" and status == "success" and node.node.schema == NEXT:
+            result.built.append(node.node.alias or node.node.name)
     return result

@@ -1,62 +1,171 @@
-"""Are the marts up to date? They are built from the dbt project's files and the decided batches.
+"""What a build must do, decided from the state of things BEFORE dbt starts.
 
-After a good build the state of both is written down; a month close that finds it
-unchanged skips dbt (a re-run that loaded nothing costs seconds, not a build).
+The marts are built from the dbt project's files and the published batches. Before every
+build (under the build lock) their state is read: a digest of the project, and per dataset
+the count and last decision time of its published batches. After a good build THAT state,
+the one read before dbt started, is written down with the relations the build left; so a
+batch published while dbt ran differs from it, and the next run builds again.
+
+The next build then selects only what changed since (see `plan`):
+- the datasets whose batches changed: `source:raw.<dataset>+` and `stg_ingest_batches+`
+  (the audit trail feeds the scorecard's "months reported");
+- a changed project: `state:modified+`, against the manifest of the last good build, kept
+  under CITYOPS_HOME/dbt/state;
+- always the build gate (`tag:build_gate`): a rehearsed failure fails any build;
+- the data tests of what is built; dbt's unit tests (fixed inputs: they check the SQL, not
+  the data) only when the project changed.
+Everything is built when there is no record of a good build, when a relation it left has
+gone (a warehouse restored or emptied), or when asked (`--full-refresh`). Nothing changed:
+no dbt at all.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+import shutil
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cityops.load.warehouse import connect
 from cityops.settings import Home, dbt_project_dir
 
+log = logging.getLogger("cityops.build")
 SKIPPED_BUILD = "dbt build: skipped, the marts are up to date (nothing loaded or changed since)"
+# The schemas whose relations dbt builds and a later partial build relies on.
+BUILT_SCHEMAS = ("staging", "intermediate", "marts", "reference", "snapshots")
+GATE = "tag:build_gate"
 
 
-def _build_state(home: Home) -> str:
+@dataclass
+class BuildState:
+    project: str
+    batches: dict[str, str]
+    relations: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Plan:
+    """What one build does: `select` None builds everything; `skip` builds nothing."""
+
+    state: BuildState
+    reason: str
+    select: list[str] | None = None
+    skip: bool = False
+    state_dir: Path | None = None  # the last good build's manifest, for state:modified
+    # dbt's unit tests check the SQL, not the data: a build of new batches alone skips them.
+    skip_unit_tests: bool = False
+
+
+def project_digest() -> str:
     digest = hashlib.sha256()
     project = dbt_project_dir()
-    for path in sorted(p for p in project.rglob("*") if p.is_file() and "target" not in p.parts):
+    files = (p for p in project.rglob("*") if p.is_file() and p.relative_to(project).parts[0] not in {"target", "logs"})
+    for path in sorted(files):
         digest.update(str(path.relative_to(project)).encode() + path.read_bytes())
-    with connect(home) as conn:
-        exists = conn.execute("select to_regclass('audit.ingest_batches') is not null").fetchone()[0]
-        if exists:
-            decided = conn.execute(
-                "select count(*), max(decided_at) from audit.ingest_batches "
-                "where status in ('current', 'superseded', 'withdrawn')"
-            ).fetchone()
-            digest.update(repr(decided).encode())
     return digest.hexdigest()
 
 
-def _marker(home: Home) -> Path:
+def published_batches(conn) -> dict[str, str]:
+    """Per dataset: how many batches reached raw and when the last decision about them was made."""
+    if not conn.execute("select to_regclass('audit.ingest_batches') is not null").fetchone()[0]:
+        return {}
+    rows = conn.execute(
+        "select dataset, count(*), max(decided_at) from audit.ingest_batches "
+        "where status in ('current', 'superseded', 'withdrawn') group by dataset"
+    ).fetchall()
+    return {dataset: f"{count}|{last.isoformat() if last else ''}" for dataset, count, last in rows}
+
+
+def built_relations(conn) -> list[str]:
+    rows = conn.execute(
+        "select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = any(%s) and c.relkind in ('r', 'p', 'v', 'm') order by 1",
+        (list(BUILT_SCHEMAS),),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def current_state(conn) -> BuildState:
+    """The state the marts would be built from, read now (before dbt starts)."""
+    return BuildState(project=project_digest(), batches=published_batches(conn))
+
+
+def _state_file(home: Home) -> Path:
     return home.root / "dbt" / "last_build"
 
 
+def state_dir(home: Home) -> Path:
+    return home.root / "dbt" / "state"
+
+
+def last_good_build(home: Home) -> BuildState | None:
+    path = _state_file(home)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return BuildState(project=data["project"], batches=dict(data["batches"]), relations=list(data["relations"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def record_good_build(home: Home, before: BuildState, conn) -> None:
+    """After a good build: the state read before dbt started, the relations it left, its manifest."""
+    recorded = BuildState(before.project, before.batches, built_relations(conn))
+    path = _state_file(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    manifest = home.dbt_target / "manifest.json"
+    if manifest.is_file():
+        state_dir(home).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(manifest, state_dir(home) / "manifest.json")
+    partial = path.with_suffix(".part")
+    partial.write_text(json.dumps(recorded.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    partial.replace(path)
+
+
+def forget_good_build(home: Home) -> None:
+    """The next build builds everything (a restore, or marts dropped by hand)."""
+    _state_file(home).unlink(missing_ok=True)
+
+
+def plan(home: Home, conn, *, full_refresh: bool = False) -> Plan:
+    """What to build, from the state now and the last good build's. Call it under the build lock."""
+    now = current_state(conn)
+    last = last_good_build(home)
+    if full_refresh:
+        return Plan(now, "a full refresh was asked for")
+    if last is None:
+        return Plan(now, "no good build is recorded under CITYOPS_HOME: everything")
+    gone = sorted(set(last.relations) - set(built_relations(conn)))
+    if gone:
+        return Plan(now, f"{len(gone)} relation(s) of the last build are gone (e.g. {gone[0]}): everything")
+    changed = sorted(d for d in set(now.batches) | set(last.batches) if now.batches.get(d) != last.batches.get(d))
+    select: list[str] = []
+    reasons: list[str] = []
+    if changed:
+        select += [f"source:raw.{dataset}+" for dataset in changed] + ["stg_ingest_batches+"]
+        reasons.append(f"new or corrected batches of {', '.join(changed)}")
+    manifest_dir = state_dir(home)
+    if now.project != last.project:
+        if not (manifest_dir / "manifest.json").is_file():
+            return Plan(now, "the dbt project changed and the last build's manifest is missing: everything")
+        select.append("state:modified+")
+        reasons.append("the dbt project changed")
+    if not select:
+        return Plan(now, "nothing loaded or changed since the last good build", skip=True)
+    code_changed = now.project != last.project
+    return Plan(
+        now, "; ".join(reasons), select=[*select, GATE], state_dir=manifest_dir, skip_unit_tests=not code_changed
+    )
+
+
 def marts_up_to_date(home: Home | None = None) -> bool:
-    """True when neither the batches nor the dbt project changed since the last good build."""
-    home = home or Home.from_env()
-    marker = _marker(home)
-    return marker.exists() and marker.read_text() == _build_state(home)
-
-
-def record_good_build(home: Home | None = None) -> None:
-    home = home or Home.from_env()
-    marker = _marker(home)
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(_build_state(home))
-
-
-def build_marts(force: bool = False, home: Home | None = None) -> dict[str, Any]:
-    """Build the marts, unless nothing they are built from changed since the last build."""
-    from cityops.transform.dbt import build, mart_row_counts
+    """True when a build now would build nothing (read-only: takes no lock)."""
+    from cityops.load.warehouse import connect
 
     home = home or Home.from_env()
-    if not force and marts_up_to_date(home):
-        return {"build": SKIPPED_BUILD, "marts": mart_row_counts(home)}
-    result = build(home=home)
-    record_good_build(home)
-    return {"build": result.summary(), "marts": result.mart_rows}
+    with connect(home) as conn:
+        return plan(home, conn).skip
