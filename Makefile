@@ -13,7 +13,7 @@ help:
 	@echo "make test   install, then lint and the whole test suite (real PostgreSQL, dbt, GX, Airflow)"
 	@echo "make portal after make run: the departments' portal on http://127.0.0.1:8090 (demo accounts printed by make run)"
 	@echo "make bi     after make run: Superset with the district's dashboards on http://127.0.0.1:8088"
-	@echo "make bench  the performance measures of issue 8 (not part of make test; BENCH_ARGS='--repeat 5')"
+	@echo "make bench  the performance measures: ingest, xlsx, dbt, Airflow, month, BI, portal (not part of make test; BENCH_ARGS='--only load --repeat 5')"
 	@echo "make soak   five years of months through cityops backfill, then the drift checks (SOAK_ARGS='--airflow')"
 	@echo "make bench-foreign  every foreign test file through validate and ingest, under two names (issue 16)"
 
