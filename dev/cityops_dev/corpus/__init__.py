@@ -304,7 +304,8 @@ def _run_all(scratch: Path, cityops: Path, only: str | None) -> list[Run]:
                 result = run(path, label, name, command, scratch / "run", cityops)
                 runs.append(result)
                 print(
-                    f"{result.seconds:6.2f}s {result.peak_mib:5.0f}MiB {command:8} {label} as {name}: {result.outcome}",
+                    f"{result.seconds:6.2f}s {result.peak_mib:5.0f}MiB {command:8} {label} as {name}: {result.outcome}"
+                    + (f" ({'; '.join(result.faults)})" if result.faults else ""),
                     flush=True,
                 )
     return runs

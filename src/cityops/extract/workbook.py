@@ -97,6 +97,8 @@ class _Reader:
     """The child process and the pipe its messages come through."""
 
     def __init__(self, path: Path) -> None:
+        import python_calamine  # noqa: F401 - imported here, so that the child imports nothing after the fork
+
         self.path = path
         read_end, write_end = os.pipe()
         self.pid = os.fork()

@@ -44,7 +44,7 @@ log = logging.getLogger("cityops.report")
 MAX_ROWS = int(os.environ.get("CITYOPS_MARKED_MAX_ROWS", "200000"))
 EDIT_IN_PLACE_ROWS = 50_000  # openpyxl holds a whole workbook in memory to edit it
 EDIT_IN_PLACE_BYTES = 20 << 20
-EDIT_IN_PLACE_XML_BYTES = 16 << 20  # openpyxl parses a few MB of styled XML a second
+EDIT_IN_PLACE_XML_BYTES = 2 << 20  # openpyxl edits about a MB of sheet XML a second, or less
 MAX_COLUMNS = 1024  # columns copied by the streaming copy: a department's sheet has a few dozen
 NOTES_SHEET = "说明 Notes"
 FILLS = {"block": PatternFill("solid", fgColor="FFC7CE"), "warn": PatternFill("solid", fgColor="FFEB9C")}
