@@ -13,7 +13,7 @@ help:
 	@echo "make test   install, then lint and the whole test suite (real PostgreSQL, dbt, GX, Airflow)"
 	@echo "make portal after make run: the departments' portal on http://127.0.0.1:8090 (demo accounts printed by make run)"
 	@echo "make bi     after make run: Superset with the district's dashboards on http://127.0.0.1:8088"
-	@echo "make bench  the performance measures: ingest, xlsx, dbt, Airflow, month, BI, portal (not part of make test; BENCH_ARGS='--only load --repeat 5')"
+	@echo "make bench  the performance measures: ingest, xlsx, validate cold/warm, dbt, Airflow, month, BI, portal (not part of make test; BENCH_ARGS='--only load --repeat 5')"
 	@echo "make soak   five years of months through cityops backfill, then the drift checks (SOAK_ARGS='--airflow')"
 	@echo "make bench-foreign  every foreign test file through validate and ingest, under two names (issue 16)"
 
@@ -30,7 +30,8 @@ run: install
 	@# One Airflow run closes the sample months in order, with one dbt build at the end.
 	$(CITYOPS) run --period $(firstword $(SAMPLE_PERIODS)) --to $(lastword $(SAMPLE_PERIODS)) --airflow
 	@echo ""
-	@echo "The departments' portal: run   make portal   (or .venv/bin/cityops portal), then open http://127.0.0.1:8090/"
+	@echo "The departments' portal: run   make portal   (or .venv/bin/cityops portal), then open"
+	@echo "  http://127.0.0.1:8090/?until=$(lastword $(SAMPLE_PERIODS))   (the calendar's 12 months up to the last sample month; 更早/较新 move the window)"
 	@echo "First-time demo accounts (each is asked for a new password at first login; kept in $(CITYOPS_HOME)/secrets):"
 	@$(CITYOPS) portal users demo
 

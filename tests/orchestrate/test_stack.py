@@ -26,9 +26,10 @@ import pytest
 import redis
 
 from cityops.contracts import dataset_ids
-from cityops.orchestrate.naming import TRANSFORM_DAG_ID, ingest_dag_id
+from cityops.orchestrate.asset_events import AirflowApi
+from cityops.orchestrate.naming import TRANSFORM_DAG_ID, ingest_dag_id, raw_asset_uri
 from cityops.orchestrate.stack import Api, Settings, Stack, drop_metadata_database, tail
-from cityops.orchestrate.stack_config import DEFAULTS, SERVICES, WORKER
+from cityops.orchestrate.stack_config import ADMIN, DEFAULTS, SERVICES, WORKER
 from cityops.settings import Home
 from tests.fixtures.commands import FAULT_INJECTION, ROOT
 from tests.fixtures.garbage import garbage_rows, table, write
@@ -37,7 +38,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.stack]
 
 MONTH = "2025-01"
 REDIS_DB = int(os.environ.get("CITYOPS_TEST_STACK_REDIS_DB", "13"))  # the stack helper's own DB number
-WAIT = float(os.environ.get("CITYOPS_TEST_STACK_WAIT", "1200"))  # seconds any one step may take
+WAIT = float(os.environ.get("CITYOPS_TEST_STACK_WAIT", "2400"))  # seconds any one step may take
 INGEST_DAGS = [ingest_dag_id(dataset) for dataset in dataset_ids()]
 
 
@@ -88,7 +89,12 @@ class Driver:
         return [run for run in self.runs(dag_id) if run["state"] in ("success", "failed")]
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
-        return self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=500")["task_instances"]
+        found: list[dict] = []
+        while True:  # pages of 100, the API's largest
+            page = self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=100&offset={len(found)}")
+            found += page["task_instances"]
+            if not page["task_instances"] or len(found) >= page["total_entries"]:
+                return found
 
     def unpause(self, *dag_ids: str, paused: bool = False) -> None:
         for dag_id in dag_ids:
@@ -184,15 +190,25 @@ def test_the_stack_loads_a_month_end_to_end_through_celery(stack, tmp_path):
 
 def _end_to_end(driver: Driver, running: Stack) -> None:
     landing = running.home.landing
-    driver.unpause(*INGEST_DAGS, TRANSFORM_DAG_ID)
+    sample = ROOT / "extract" / "samples" / MONTH
+    driver.unpause(*INGEST_DAGS)
 
-    # 1-2. A sample month lands; every ingest DAG loads its file, the raw Assets start the transform.
-    _drop(ROOT / "extract" / "samples" / MONTH, landing)
-    ingested = _wait(
-        "every ingest DAG to load the month",
-        lambda: all(any(r["state"] == "success" for r in driver.finished(d)) for d in INGEST_DAGS) and INGEST_DAGS,
-    )
-    assert ingested
+    # 1-2. A sample month lands; every ingest DAG loads its file, a raw Asset starts the transform.
+    #    The last file lands once the others are in and the transform is unpaused, so that one
+    #    Asset-triggered run builds the whole month (each build costs minutes on a busy machine).
+    last = "garbage_sorting"
+    for folder in sorted(sample.iterdir()):
+        if folder.name != last:
+            _drop(folder, landing / folder.name)
+    first = [d for d in INGEST_DAGS if d != ingest_dag_id(last)]
+
+    def loaded(dags):
+        return all(any(r["state"] == "success" for r in driver.finished(d)) for d in dags) and dags
+
+    _wait("every ingest DAG to load the month", lambda: loaded(first))
+    driver.unpause(TRANSFORM_DAG_ID)
+    _drop(sample / last, landing / last)
+    _wait("the last file to load", lambda: loaded([ingest_dag_id(last)]))
     last_load = max(next(r for r in driver.finished(d) if r["state"] == "success")["end_date"] for d in INGEST_DAGS)
 
     def transform_done():
@@ -203,7 +219,20 @@ def _end_to_end(driver: Driver, running: Stack) -> None:
         assert all(r["state"] == "success" for r in runs), [(r["dag_run_id"], r["state"]) for r in runs]
         return runs if max(r["queued_at"] for r in runs) >= last_load else None
 
-    _wait("the Asset-triggered transform to build the loaded month", transform_done)
+    built = _wait("the Asset-triggered transform to build the loaded month", transform_done)
+    assert len(built) == 1, built  # the last load's Asset event, and nothing else, started it
+
+    # 3a. A load outside Airflow (the portal's) announces raw.<dataset> through the REST API, as
+    #     the portal does with CITYOPS_AIRFLOW_API_URL: the transform runs again (nothing changed:
+    #     the build is a no-op), Asset-triggered.
+    before = len(driver.runs(TRANSFORM_DAG_ID))
+    api = AirflowApi(running.settings().api_url, ADMIN, passwords_file=running.passwords_file)
+    event = api.announce_raw("garbage_sorting", via="portal", upload_id="stack-test")
+    assert event["uri"] == raw_asset_uri("garbage_sorting") and event["extra"]["via"] == "portal", event
+    _wait(
+        "the transform that the Asset event starts",
+        lambda: len(driver.runs(TRANSFORM_DAG_ID)) > before and transform_done(),
+    )
 
     # 3. The marts hold the month.
     batches = driver.batches()

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -121,6 +122,12 @@ def test_the_garbage_clerks_month_in_a_browser(portal, browser, tmp_path):
     browser.get(portal.url)
     row = browser.find_element(By.CSS_SELECTOR, f'#calendar tr[data-dataset="garbage_sorting"][data-period="{period}"]')
     assert row.get_attribute("data-state") == "loaded" and "已入库" in row.text
+    # the 12 months before, by keyboard: the link takes the focus and Enter follows it
+    browser.find_element(By.ID, "earlier").send_keys(Keys.ENTER)
+    earlier = periods.period_text(periods.add_months(month, -12))
+    _wait(browser, f'#calendar tr[data-period="{earlier}"]')
+    this_month = periods.period_text(periods.next_month(month))
+    assert browser.find_element(By.ID, "later").get_attribute("href").endswith(f"/?until={this_month}")
     browser.find_element(By.CSS_SELECTOR, "header form button").click()  # log out
     _wait(browser, "#username")
 

@@ -15,12 +15,14 @@ import psycopg
 import pytest
 from openpyxl import load_workbook
 
+from cityops import periods
+from cityops.contracts import all_contracts
 from cityops.load.roles import department_role
 from cityops.load.warehouse import connect
 from cityops.portal import accounts
 from tests.fixtures.garbage import garbage_rows, table, write_xlsx
-from tests.fixtures.rows import hotline, month_file
-from tests.portal.conftest import FIRST, MAX_FILE_MB, answer, csrf_of, login, upload
+from tests.fixtures.rows import hotline, month_file, row_maker
+from tests.portal.conftest import FIRST, MAX_FILE_MB, NEW, answer, csrf_of, login, upload
 
 pytestmark = pytest.mark.slow
 PERIOD = "2025-03"
@@ -265,3 +267,109 @@ def test_a_load_cut_off_by_the_warehouse_says_try_again_later_and_keeps_the_file
         ).fetchone()[0]
         assert published == 0
     assert client.get("/").status_code == 200  # and the portal serves again
+
+
+def test_the_calendar_opens_on_an_earlier_window_even_through_the_first_login(portal, tmp_path):
+    """What `make run` prints (`/?until=<last sample month>`) shows the sample months, not 12 missing ones."""
+    greening = login(portal, "greening")
+    sent = upload(greening, _garbage(tmp_path / "window.xlsx", scale=1.02), "garbage_sorting", PERIOD)
+    assert 'data-status="loaded"' in answer(greening, sent.headers["location"]).text
+    with connect() as conn:
+        accounts.reset(conn, "greening", FIRST)  # a new user, on the printed URL
+    client = httpx.Client(base_url=portal.url, timeout=60)
+    to_login = client.get(f"/?until={PERIOD}")
+    assert to_login.headers["location"] == "/login?next=%2F%3Funtil%3D2025-03"
+    form = client.get(to_login.headers["location"])
+    logged = client.post("/login", data={"username": "greening", "password": FIRST, "csrf": csrf_of(form.text),
+                                         "next": "/?until=2025-03"})  # fmt: skip
+    assert logged.headers["location"] == "/password?next=%2F%3Funtil%3D2025-03"
+    form = client.get(logged.headers["location"])
+    changed = client.post("/password", data={"current": FIRST, "new": NEW, "again": NEW, "csrf": csrf_of(form.text),
+                                             "next": "/?until=2025-03"})  # fmt: skip
+    assert changed.headers["location"] == "/?until=2025-03"
+    page = client.get(changed.headers["location"]).text
+    assert "2024-04 至 2025-03" in page
+    row = re.search(r'<tr data-dataset="garbage_sorting" data-period="2025-03" data-state="(\w+)"', page)
+    assert row and row.group(1) in ("loaded", "late", "loaded_with_warnings"), row  # loaded, not missing
+    assert 'data-period="2024-03"' not in page and 'data-period="2025-04"' not in page
+    earlier = re.search(r'id="earlier" rel="prev" href="([^"]+)"', page).group(1)
+    later = re.search(r'id="later" rel="next" href="([^"]+)"', page).group(1)
+    assert (earlier, later) == ("/?until=2024-03", "/?until=2026-03")
+    assert 'data-period="2023-04"' in client.get(earlier).text
+    latest = client.get("/").text  # the last 12 months: no later window, the usual title
+    assert 'id="later"' not in latest and "近 12 个月" in latest and 'id="earlier"' in latest
+    assert client.get("/?until=2999-01").text.count('id="later"') == 0  # never past this month
+    assert client.post("/login", data={"next": "//evil.example/"}).status_code == 403  # CSRF first, as ever
+    form = client.get("/login?next=//evil.example/")
+    assert 'name="next" value="/"' in form.text
+
+
+def test_a_callers_number_is_never_shown_in_clear_on_pages_lists_or_reports(portal, tmp_path):
+    """A rejected hotline file whose phone cell is bad (a note pasted after the number) and whose street is
+    bad: the problem table, the full list, the history and the CLI reports show 139****7777, never the number."""
+    clear = "13912347777"
+    rows = [hotline(i) for i in range(12)]
+    rows[2]["caller_phone"] = f"{clear}（白天）或 021-62345678 转 8001，晚上请勿致电，谢谢合作"
+    rows[4]["street"] = "不存在街道"
+    path = month_file(tmp_path / "pii", "hotline_cases", rows, "2025-02")
+    admin = login(portal, "city_ops")
+    sent = upload(admin, path, "hotline_cases", "2025-02")
+    page = answer(admin, sent.headers["location"]).text
+    assert 'data-status="rejected"' in page and "too_long" in page and "unknown_street" in page
+    assert "139****7777" in page and "021****5678" in page and "不存在街道" in page  # the other cell as it was
+    listed = admin.get(sent.headers["location"] + "/problems.xlsx")
+    cells = [str(v) for row in load_workbook(io.BytesIO(listed.content)).worksheets[0].values for v in row]
+    assert any("139****7777" in v for v in cells)
+    history = admin.get("/history/hotline_cases/2025-02").text
+    upload_id = sent.headers["location"].rsplit("/", 1)[1]
+    with connect() as conn:
+        folder, stored = conn.execute(
+            "select b.report->>'report_folder', b.report::text from audit.ingest_batches b join portal.uploads u "
+            "on u.kept_file = b.source_file where u.upload_id = %s",
+            (upload_id,),
+        ).fetchone()
+        answer_json = conn.execute("select answer::text from portal.uploads where upload_id = %s", (upload_id,))
+        answer_json = answer_json.fetchone()[0]
+    names = ("report.json", "report.md", "report.html")
+    reports = [(Path(folder) / name).read_text(encoding="utf-8") for name in names]
+    assert "139****7777" in reports[1]
+    for shown in (page, *cells, history, stored, answer_json, *reports):
+        assert clear not in shown and "62345678" not in shown
+
+
+def test_ten_clerks_uploading_ten_datasets_at_once_all_load(portal, tmp_path):
+    period = "2024-07"  # a month of its own: no other test loads it
+    datasets = sorted(d for d, c in all_contracts().items() if c.submission == "monthly")[:10]
+    assert len(datasets) == 10
+    with connect() as conn:
+        for i, dataset in enumerate(datasets):
+            conn.execute("delete from portal.accounts where username = %s", (f"clerk{i}",))
+            accounts.add(conn, f"clerk{i}", all_contracts()[dataset].department, "clerk", NEW)
+        conn.execute("update portal.accounts set must_change = false where username like 'clerk%%'")
+    clients = [login(portal, f"clerk{i}") for i in range(10)]
+    files = [month_file(tmp_path / d, d, row_maker(d, period).rows(), period) for d in datasets]
+    start = threading.Barrier(10)
+
+    def send(i: int) -> str:
+        start.wait()  # the ten requests leave together
+        sent = upload(clients[i], files[i], datasets[i], period)
+        assert sent.status_code == 303, sent.text
+        return sent.headers["location"]
+
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        locations = list(pool.map(send, range(10)))
+    pages = [answer(c, where) for c, where in zip(clients, locations, strict=True)]
+    statuses = [re.search(r'data-status="(\w+)"', p.text).group(1) for p in pages]
+    assert all(s in ("loaded", "loaded_with_warnings") for s in statuses), list(zip(datasets, statuses, strict=True))
+    with connect() as conn:
+        current = conn.execute(
+            "select dataset from audit.ingest_batches where period = %s and status = 'current' order by 1",
+            (periods.parse_period(period),),
+        ).fetchall()
+        assert [d for (d,) in current] == datasets
+        loaded = conn.execute(
+            "select count(*) from portal.uploads where upload_id::text = any(%s) and state = 'done' and batch_id "
+            "is not null",
+            ([where.rsplit("/", 1)[1] for where in locations],),
+        ).fetchone()[0]
+        assert loaded == 10

@@ -19,6 +19,34 @@ import pyarrow.compute as pc
 from cityops.settings import Home
 
 _NOT_DIGIT = re.compile(r"\D")
+_NUMBER = re.compile(r"[0-9０-９](?:[0-9０-９ \-－]*[0-9０-９])?")  # digits, spaces and hyphens between
+_DIGITS = re.compile(r"[^0-9０-９]")
+HIDDEN = "****"
+
+
+def _masked_run(match: re.Match) -> str:
+    run = match.group(0)
+    digits = _DIGITS.sub("", run)
+    if len(digits) < 7:
+        return run  # a house number, an extension: not a phone
+    return f"{digits[-11:-8]}{HIDDEN}{digits[-4:]}" if len(digits) >= 11 else f"{HIDDEN}{digits[-4:]}"
+
+
+def mask_personal(value: object) -> str | None:
+    """A personal cell as pages, reports and logs may show it: 13912340000 -> 139****0000.
+
+    Each number of seven digits or more (spaces and hyphens inside it count as part of it; a
+    +86 prefix is dropped) keeps at most its first three and last four digits (a mobile
+    number's carrier and its tail, what a clerk needs to find the row); a shorter landline
+    keeps its last four. A value with no such run is hidden whole. The one masking rule:
+    the reader applies it to every problem on a column the contract marks `personal`.
+    """
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(int(value) if isinstance(value, float) and value.is_integer()
+                                                    else value)  # fmt: skip
+    masked = _NUMBER.sub(_masked_run, text)
+    return masked if masked != text else HIDDEN
 
 
 def _key(home: Home) -> bytes:

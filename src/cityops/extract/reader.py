@@ -22,7 +22,7 @@ from cityops.extract import arrowcsv
 from cityops.extract.columns import ColumnReader
 from cityops.extract.derive import DERIVATIONS
 from cityops.extract.layout import HEADER_SEARCH_ROWS, Layout, data_rows, find_layout
-from cityops.extract.pii import PersonalHasher
+from cityops.extract.pii import PersonalHasher, mask_personal
 from cityops.extract.sheets import sheets
 from cityops.extract.sniff import FileKind, FileRefused, sniff
 from cityops.extract.values import Refusal, parse_cell
@@ -181,7 +181,8 @@ class _Normaliser:
                 continue
 
             def report(index: int, cell: Any, refusal: Refusal, col: Column = col) -> None:
-                self.log.add(Problem.of(refusal.rule, int(numbers[index]), col.header, cell, **_allowed(col, refusal)))
+                shown = mask_personal(cell) if col.personal else cell  # never a caller's number in clear
+                self.log.add(Problem.of(refusal.rule, int(numbers[index]), col.header, shown, **_allowed(col, refusal)))
 
             array = arrays[position]
             if array is None:

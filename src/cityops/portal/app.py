@@ -36,10 +36,12 @@ from cityops.portal.web import (
     Portal,
     Redirect,
     Refused,
+    after,
     audit,
     check_csrf,
     current_session,
     inside,
+    local_target,
     new_token,
     page,
     redirect,
@@ -112,8 +114,7 @@ def create_app(home: Home, conninfo: str, secret: str, *, workers: int = 2, secu
 
     @app.get("/lang")
     def switch_language(to: str = "zh", next: str = "/") -> Response:
-        target = next if next.startswith("/") and not next.startswith("//") else "/"
-        response = redirect(target)
+        response = redirect(local_target(next))
         response.set_cookie(LANG_COOKIE, "en" if to == "en" else "zh", max_age=365 * 86400, samesite="strict",
                             httponly=True)  # fmt: skip
         return response
@@ -121,27 +122,29 @@ def create_app(home: Home, conninfo: str, secret: str, *, workers: int = 2, secu
     # --- logging in and out ------------------------------------------------------------------
 
     @app.get("/login")
-    def login_form(request: Request) -> Response:
+    def login_form(request: Request, next: str = "/") -> Response:
         login_token = new_token()
-        response = page(request, "login.html", csrf=login_token, error=None)
+        response = page(request, "login.html", csrf=login_token, error=None, next=local_target(next))
         portal.set_cookie(response, LOGIN_COOKIE, portal.sign(login_token), 3600)
         return response
 
     @app.post("/login")
-    def login(request: Request, username: str = Form(""), password: str = Form(""), csrf: str = Form("")) -> Response:
+    def login(request: Request, username: str = Form(""), password: str = Form(""), csrf: str = Form(""),
+              next: str = Form("/")) -> Response:  # fmt: skip
         check_csrf(portal.unsign(request.cookies.get(LOGIN_COOKIE), 3600), csrf)
-        username = username.strip()
+        username, target = username.strip(), local_target(next)
         with portal.db() as conn:
             account, verdict = accounts.authenticate(conn, username, password)
             audit(conn, account, f"login_{verdict}", username=username[:64])
             if verdict != "ok":
                 key = {"locked": "login_locked", "disabled": "login_disabled"}.get(verdict, "login_wrong")
                 login_token = new_token()
-                response = page(request, "login.html", status=401, csrf=login_token, error=(key, accounts.LOCK_MINUTES))
+                response = page(request, "login.html", status=401, csrf=login_token, error=(key, accounts.LOCK_MINUTES),
+                                next=target)  # fmt: skip
                 portal.set_cookie(response, LOGIN_COOKIE, portal.sign(login_token), 3600)
                 return response
             session_token = accounts.open_session(conn, account.username)
-        response = redirect("/password" if account.must_change else "/")
+        response = redirect(after("/password", target) if account.must_change else target)
         portal.set_cookie(response, SESSION_COOKIE, portal.sign(session_token), accounts.SESSION_HOURS * 3600)
         response.delete_cookie(LOGIN_COOKIE, path="/")
         return response
@@ -159,14 +162,15 @@ def create_app(home: Home, conninfo: str, secret: str, *, workers: int = 2, secu
         return response
 
     @app.get("/password")
-    def password_form(request: Request) -> Response:
+    def password_form(request: Request, next: str = "/") -> Response:
         with portal.db() as conn:
             found = require(portal, conn, request, allow_must_change=True)
-        return page(request, "password.html", session=found, error=None, min_length=accounts.MIN_PASSWORD)
+        return page(request, "password.html", session=found, error=None, min_length=accounts.MIN_PASSWORD,
+                    next=local_target(next))  # fmt: skip
 
     @app.post("/password")
     def change_password(request: Request, current: str = Form(""), new: str = Form(""), again: str = Form(""),
-                        csrf: str = Form("")) -> Response:  # fmt: skip
+                        csrf: str = Form(""), next: str = Form("/")) -> Response:  # fmt: skip
         with portal.db() as conn:
             found = require(portal, conn, request, allow_must_change=True)
             check_csrf(found.csrf_token, csrf)
@@ -181,19 +185,19 @@ def create_app(home: Home, conninfo: str, secret: str, *, workers: int = 2, secu
                 error = "password_same"
             if error:
                 return page(request, "password.html", session=found, status=400, error=error,
-                            min_length=accounts.MIN_PASSWORD)  # fmt: skip
+                            min_length=accounts.MIN_PASSWORD, next=local_target(next))  # fmt: skip
             accounts.change_password(conn, found.account.username, new)
             audit(conn, found.account, "password_changed")
-        return redirect("/")
+        return redirect(local_target(next))
 
     # --- the calendar, the upload, the answer ------------------------------------------------
 
     @app.get("/")
-    def home_page(request: Request) -> Response:
+    def home_page(request: Request, until: str = "") -> Response:
         with portal.db() as conn:
             found = require(portal, conn, request)
             with portal.reading_as(conn, found.account) as reader:
-                rows = views.calendar(reader, found.account.department)
+                rows = views.calendar(reader, found.account.department, views.calendar_until(until))
         return page(request, "calendar.html", session=found, states=STATE_WORDS, **rows)
 
     @app.get("/upload")

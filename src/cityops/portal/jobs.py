@@ -11,6 +11,7 @@ sheet and Excel cell, and the full problem list as a spreadsheet.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import multiprocessing
@@ -27,6 +28,7 @@ import psycopg
 
 from cityops.contracts import get_contract
 from cityops.errors import SystemFailure, UsageError
+from cityops.orchestrate.asset_events import AirflowApi, AirflowApiError
 from cityops.problems import KEEP_PER_RULE, Problem
 from cityops.report.cellsafe import put
 from cityops.report.marked import cell_references, marked_name
@@ -172,19 +174,48 @@ def run_upload(upload_id: str, kept_file: str, dataset: str, period: str) -> str
 
 
 class MartsRefresh:
-    """After a load, the marts catch up by themselves: `cityops build` in the background, one at a
-    time; loads that land during a build ask for one more build after it, not one each.
-    CITYOPS_PORTAL_BUILD=off leaves the marts to the month close (or the transform DAG)."""
+    """After a load, the marts catch up by themselves.
+
+    When Airflow's API is configured (CITYOPS_AIRFLOW_API_URL: the production stack), an Asset
+    event for raw.<dataset> (cityops.orchestrate.asset_events): the transform DAG builds, in its
+    one-slot dbt pool. Otherwise (the embedded default), `cityops build` in the background, one at
+    a time; loads that land during a build ask for one more build after it, not one each. An
+    event that cannot be sent (after a few tries) falls back to the local build: the marts must
+    not wait for a person. CITYOPS_PORTAL_BUILD=off leaves the marts to the month close."""
+
+    ATTEMPTS = 3
+    BACKOFF_S = 2.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._running = False
         self._again = False
         self.enabled = os.environ.get("CITYOPS_PORTAL_BUILD", "on") != "off"
+        self.api = AirflowApi.from_env() if self.enabled else None
 
-    def request(self) -> None:
+    def request(self, dataset: str, upload_id: str = "") -> None:
         if not self.enabled:
             return
+        if self.api is not None:
+            threading.Thread(target=self._announce, args=(dataset, upload_id), name="asset-event", daemon=True).start()
+            return
+        self._build()
+
+    def _announce(self, dataset: str, upload_id: str) -> None:
+        assert self.api is not None
+        for attempt in range(1, self.ATTEMPTS + 1):
+            try:
+                event = self.api.announce_raw(dataset, via="portal", upload_id=upload_id)
+                log.info("asset event %s for raw.%s (upload %s)", event.get("id"), dataset, upload_id)
+                return
+            except AirflowApiError as exc:
+                log.warning("asset event for raw.%s, try %d of %d: %s", dataset, attempt, self.ATTEMPTS, exc)
+                if attempt < self.ATTEMPTS:
+                    time.sleep(self.BACKOFF_S * 2 ** (attempt - 1))
+        log.error("no asset event for raw.%s: building the marts here instead", dataset)
+        self._build()
+
+    def _build(self) -> None:
         with self._lock:
             if self._running:
                 self._again = True
@@ -225,19 +256,20 @@ class Runner:
             self._pool.submit(_ready)
 
     def submit(self, upload_id: str, kept_file: Path, dataset: str, period: str) -> None:
+        done = functools.partial(self._finished, upload_id, dataset)
         with self._lock:
             try:
                 future = self._pool.submit(run_upload, upload_id, str(kept_file), dataset, period)
             except RuntimeError:  # a broken pool (a worker was killed): start a new one
                 self._pool = self._new_pool()
                 future = self._pool.submit(run_upload, upload_id, str(kept_file), dataset, period)
-        future.add_done_callback(lambda f: self._finished(upload_id, f))
+        future.add_done_callback(done)
 
-    def _finished(self, upload_id: str, future: Future) -> None:
+    def _finished(self, upload_id: str, dataset: str, future: Future) -> None:
         error = future.exception()
         if error is None:
             if future.result() == "loaded":
-                self.marts.request()
+                self.marts.request(dataset, upload_id)
             return
         log.error("upload %s: the worker failed: %s", upload_id, error)
         with psycopg.connect(self.conninfo, autocommit=True) as conn:

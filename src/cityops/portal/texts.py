@@ -44,6 +44,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "save": ("保存", "Save"),
     # calendar
     "calendar_title": ("{department} 报送日历（近 12 个月）", "{department}: submission calendar (last 12 months)"),
+    "calendar_window": (
+        "{department} 报送日历（{first} 至 {last}）",
+        "{department}: submission calendar ({first} to {last})",
+    ),
+    "window_nav": ("切换月份范围", "Other months"),
+    "earlier": ("← 更早 12 个月（至 {month}）", "← Earlier 12 months (to {month})"),
+    "later": ("较新 12 个月（至 {month}）→", "Later 12 months (to {month}) →"),
+    "latest_months": ("回到最近 12 个月", "Back to the last 12 months"),
     "attention": ("需要处理（3 天内到期或已逾期）", "Needs attention (due within 3 days, or overdue)"),
     "nothing_urgent": ("目前没有 3 天内到期或逾期的报送。", "Nothing is due within 3 days or overdue."),
     "all_months": ("全部月份", "All months"),

@@ -25,10 +25,25 @@ def _today() -> dt.date:
     return periods.now().astimezone(periods.SHANGHAI).date()
 
 
-def calendar(conn: psycopg.Connection, department: str) -> dict[str, Any]:
-    """The department's last 12 months; what is due within 3 days or overdue, first."""
-    rows = department_calendar(conn, department)
+WINDOW = 12  # months on the calendar page
+
+
+def calendar_until(text: str) -> dt.date:
+    """The last month of the calendar's window: `?until=YYYY-MM`, never after this month; else this month."""
+    this_month = periods.month_of(_today())
+    try:
+        return min(periods.parse_period(text), this_month) if text else this_month
+    except UsageError:
+        return this_month
+
+
+def calendar(conn: psycopg.Connection, department: str, until: dt.date | None = None) -> dict[str, Any]:
+    """The department's 12 months up to `until` (default: the last 12); what is due within 3 days or
+    overdue, first; links to the 12 months before and after."""
     today = _today()
+    last = until or periods.month_of(today)
+    rows = department_calendar(conn, department, months=WINDOW, until=last)
+    newer = min(periods.add_months(last, WINDOW), periods.month_of(today))
     attention = [
         r
         for r in rows
@@ -37,7 +52,16 @@ def calendar(conn: psycopg.Connection, department: str) -> dict[str, Any]:
     months: dict[str, list] = {}
     for r in rows:
         months.setdefault(r.period, []).append(r)
-    return {"attention": attention, "months": months, "department": department, "today": today.isoformat()}
+    return {
+        "attention": attention,
+        "months": months,
+        "department": department,
+        "today": today.isoformat(),
+        "first": periods.period_text(periods.add_months(last, -(WINDOW - 1))),
+        "last": periods.period_text(last),
+        "earlier": periods.period_text(periods.add_months(last, -WINDOW)),
+        "later": periods.period_text(newer) if last < periods.month_of(today) else None,
+    }
 
 
 def upload_choices(account: Account, dataset: str, period: str) -> dict[str, Any]:

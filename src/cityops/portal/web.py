@@ -7,6 +7,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -125,13 +126,27 @@ def current_session(portal: Portal, conn: psycopg.Connection, request: Request) 
 def require(portal: Portal, conn: psycopg.Connection, request: Request, *, admin: bool = False,
             allow_must_change: bool = False) -> Session:  # fmt: skip
     found = current_session(portal, conn, request)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    back = "" if request.method != "GET" or here == "/" else f"?next={urllib.parse.quote(here, safe='')}"
     if found is None:
-        raise Redirect("/login")
+        raise Redirect(f"/login{back}")
     if found.account.must_change and not allow_must_change:
-        raise Redirect("/password")
+        raise Redirect(f"/password{back}")
     if admin and not found.account.is_admin:
         raise Refused(403, "not_yours")
     return found
+
+
+def local_target(target: str | None) -> str:
+    """Where to go next: a path of this portal, never another site (`//host`, `/\\host`, `https:`)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
+
+
+def after(url: str, target: str) -> str:
+    """`url`, carrying where the clerk was going (the calendar's window, a report) when it is not home."""
+    return url if target == "/" else f"{url}?next={urllib.parse.quote(target, safe='')}"
 
 
 def check_csrf(expected: str | None, given: str | None) -> None:

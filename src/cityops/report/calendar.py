@@ -244,11 +244,19 @@ def month_overview(conn: psycopg.Connection, month: dt.date, now: dt.datetime | 
 
 
 def department_calendar(
-    conn: psycopg.Connection, department: str, *, months: int = 12, now: dt.datetime | None = None
+    conn: psycopg.Connection,
+    department: str,
+    *,
+    months: int = 12,
+    now: dt.datetime | None = None,
+    until: dt.date | None = None,
 ) -> list[Submission]:
-    """One department's datasets over its last `months` months (this one included), newest month first."""
+    """One department's datasets over its last `months` months (this one included), newest month first;
+    with `until`, the `months` months up to that one (never past this month): an earlier window."""
     now = now or periods.now()
     last = periods.month_of(now.astimezone(periods.SHANGHAI).date())
+    if until is not None:
+        last = min(last, periods.month_of(until))
     first = periods.add_months(last, -(months - 1))
     contracts = [c for c in all_contracts().values() if c.department == department]
     found = _batches(conn, contracts, first, last)

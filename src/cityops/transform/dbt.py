@@ -55,7 +55,8 @@ class BuildResult:
             verdict = "ok" if self.success else f"FAILED at {failed or 'dbt'}"
             lines = [f"dbt build: {verdict} ({counts}); {self.reason}"]
         lines += [f"  ✗ {failure}" for failure in self.failures]
-        lines += [f"  marts.{name}: {rows} rows" for name, rows in sorted(self.mart_rows.items())]
+        if self.success:  # a failure says what failed; BI still reads the previous marts
+            lines += [f"  marts.{name}: {rows} rows" for name, rows in sorted(self.mart_rows.items())]
         return "\n".join(lines)
 
 
@@ -298,8 +299,10 @@ def _run_dbt(home: Home, extra: list[str], runner=None) -> BuildResult:
         status = str(node.status)
         result.counts[status] = result.counts.get(status, 0) + 1
         kind = node.node.resource_type
-        log.info("dbt %s %s: %s (%.1f s)", kind, node.node.name, status, node.execution_time or 0)
-        if status in {"error", "fail"}:
+        failed = status in {"error", "fail"}
+        level = logging.ERROR if failed else logging.INFO
+        log.log(level, "dbt %s %s: %s (%.1f s)", kind, node.node.name, status, node.execution_time or 0)
+        if failed:
             result.failures.append(f"{kind} {node.node.name}: {(node.message or '').strip()}")
         elif kind == "model" and status == "success" and node.node.schema == NEXT:
             result.built.append(node.node.alias or node.node.name)
