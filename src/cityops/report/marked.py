@@ -139,8 +139,8 @@ def _unzipped(source: Path) -> int:
 def _limits() -> tuple[int, int]:
     """(memory beyond the process's own, CPU seconds) the copy may take."""
     return (
-        int(os.environ.get("CITYOPS_MARKED_MAX_MB", "1024")) << 20,
-        int(os.environ.get("CITYOPS_MARKED_MAX_CPU_S", "120")),
+        int(os.environ.get("CITYOPS_MARKED_MAX_MB", "128")) << 20,
+        int(os.environ.get("CITYOPS_MARKED_MAX_CPU_S", "60")),
     )
 
 
