@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 
 import click
 import pytest
@@ -44,6 +45,20 @@ def test_ingest_json_rejected_names_row_column_value_rule(wh, tmp_path):
     }
     assert problem["message_zh"] and problem["message_en"]
     assert scalar(wh, "select count(*) from raw.garbage_sorting") == 0
+
+
+def test_the_console_names_the_marked_copy_only_when_one_was_written(wh, tmp_path):
+    rows = garbage_rows()
+    rows[2][3] = -3  # a problem on a cell: the copy marks it
+    on_a_cell = cityops("ingest", str(write(tmp_path / "cell.xlsx", table(rows))), "--dataset", "garbage_sorting",
+                        "--period", "2025-03")  # fmt: skip
+    assert on_a_cell.returncode == 1 and "marked spreadsheet: " in on_a_cell.stdout
+    marked = on_a_cell.stdout.split("marked spreadsheet: ")[1].splitlines()[0]
+    assert marked.endswith("cell.marked.xlsx") and pathlib.Path(marked).is_file()
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")  # refused as a whole: no cell to mark, so no copy
+    whole = cityops("ingest", str(empty), "--dataset", "garbage_sorting", "--period", "2025-03")
+    assert whole.returncode == 1 and "report in " in whole.stdout and "marked spreadsheet" not in whole.stdout
 
 
 def test_validate_is_a_dry_run(wh, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -32,7 +33,10 @@ def print_outcome(outcome: Outcome) -> None:
     if outcome.stored_file:
         click.echo(f"  file kept at {outcome.stored_file}")
     if outcome.report_folder:
-        click.echo(f"  report (and the marked spreadsheet) in {outcome.report_folder}")
+        click.echo(f"  report in {outcome.report_folder}")
+        # The marked copy is written only when a problem sits on a cell, and within its limits.
+        for marked in sorted(Path(outcome.report_folder).glob("*.marked.xlsx")):
+            click.echo(f"  marked spreadsheet: {marked}")
 
 
 def print_month(summary: dict[str, Any]) -> None:
