@@ -211,6 +211,8 @@ class Stack:
         pids = self.processes(service)
         for pid in pids:
             _signal(pid, sig)
+        if sig == signal.SIGKILL:  # delivered, not yet done: wait until they are gone
+            _wait_gone(lambda: self.processes(service), 10)
         return pids
 
     def stop_service(self, service: str, timeout: float = 30) -> None:
