@@ -6,6 +6,8 @@ dataset (or a new optional column) needs no migration script.
 
 from __future__ import annotations
 
+import hashlib
+
 import psycopg
 from psycopg import sql
 
@@ -147,16 +149,49 @@ def column_defs(contract: Contract) -> list[sql.Composable]:
     return [sql.SQL("{} {}").format(sql.Identifier(c.stored_name), sql.SQL(c.sql_type)) for c in contract.columns]
 
 
-def ensure_audit(conn: psycopg.Connection) -> None:
+def _run_once(
+    conn: psycopg.Connection, ddl: str, marker_schema: str, schemas: tuple[str, ...], tables: tuple[str, ...]
+) -> None:
+    """Run `ddl` unless this very text already ran here: its digest is the comment of `marker_schema`.
+
+    ALTER TABLE ... IF NOT EXISTS and CREATE INDEX IF NOT EXISTS lock a table that is in use even
+    when they change nothing, and so deadlock with a load publishing at that moment (ten clerks
+    uploading at once found it). An up-to-date warehouse runs no DDL and takes no table lock.
+    """
     # Concurrent first loads race on CREATE ... IF NOT EXISTS; a lock makes them queue.
     locks.lock_schema(conn)
-    conn.execute(AUDIT_DDL)
+    marker = f"cityops schema {hashlib.sha256(ddl.encode()).hexdigest()[:16]}"
+    current = conn.execute(
+        "select obj_description(to_regnamespace(%s), 'pg_namespace') = %s"
+        " and (select bool_and(to_regnamespace(s) is not null) from unnest(%s::text[]) s)"
+        " and (select bool_and(to_regclass(t) is not null) from unnest(%s::text[]) t)",
+        (marker_schema, marker, list(schemas), list(tables)),
+    ).fetchone()[0]
+    if current:
+        return
+    conn.execute(ddl)
+    conn.execute(sql.SQL("comment on schema {} is {}").format(sql.Identifier(marker_schema), sql.Literal(marker)))
+
+
+def ensure_audit(conn: psycopg.Connection) -> None:
+    _run_once(
+        conn,
+        AUDIT_DDL,
+        "audit",
+        ("raw", "audit", "stage"),
+        ("audit.ingest_batches", "audit.validation_results"),
+    )
 
 
 def ensure_portal(conn: psycopg.Connection) -> None:
     """The portal's tables (accounts, sessions, uploads) and its audit trail."""
-    locks.lock_schema(conn)
-    conn.execute(PORTAL_DDL)
+    _run_once(
+        conn,
+        PORTAL_DDL,
+        "portal",
+        ("portal", "audit"),
+        ("portal.accounts", "portal.sessions", "portal.uploads", "audit.portal_events"),
+    )
 
 
 def _relkind(conn: psycopg.Connection, schema: str, name: str) -> str | None:
@@ -173,6 +208,9 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
     (no copy of the rows) and a batch is, physically, one table in `raw_batches`."""
     table = sql.Identifier("raw", contract.dataset)
     locks.lock_schema(conn)
+    comment = f"{contract.title_zh} | {contract.title_en} — append-only, one partition per batch"
+    if _raw_table_current(conn, contract, comment):
+        return  # ALTER on a table in use would lock out a concurrent publish (see _run_once)
     conn.execute("create schema if not exists raw_batches")
     legacy = None
     if _relkind(conn, "raw", contract.dataset) == "r":  # a plain raw table of an earlier version
@@ -195,11 +233,20 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
             )
     if legacy is not None:  # its rows stay readable, untouched, as the default partition
         conn.execute(sql.SQL("alter table {} attach partition {} default").format(table, legacy))
-    conn.execute(
-        sql.SQL("comment on table {} is {}").format(
-            table, sql.Literal(f"{contract.title_zh} | {contract.title_en} — append-only, one partition per batch")
-        )
-    )
+    conn.execute(sql.SQL("comment on table {} is {}").format(table, sql.Literal(comment)))
+
+
+def _raw_table_current(conn: psycopg.Connection, contract: Contract, comment: str) -> bool:
+    """raw.<dataset> is partitioned, has every column of the contract and its comment."""
+    row = conn.execute(
+        "select c.relkind = 'p' and obj_description(c.oid, 'pg_class') = %s"
+        " and (select count(*) from pg_attribute a where a.attrelid = c.oid and a.attnum > 0"
+        "      and not a.attisdropped and a.attname = any(%s)) = %s"
+        " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        " where n.nspname = 'raw' and c.relname = %s",
+        (comment, [c.stored_name for c in contract.columns], len(contract.columns), contract.dataset),
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def ensure_schema(conn: psycopg.Connection, contract: Contract) -> None:
