@@ -33,6 +33,7 @@ from cityops.orchestrate.stack_config import ADMIN, DEFAULTS, SERVICES, WORKER
 from cityops.settings import Home
 from tests.fixtures.commands import FAULT_INJECTION, ROOT
 from tests.fixtures.garbage import garbage_rows, table, write
+from tests.fixtures.waiting import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.stack]
 
@@ -58,13 +59,7 @@ def _free_base_port() -> int:
 
 def _wait(what: str, check, timeout: float = WAIT, every: float = 3):
     """Poll `check` until it returns something truthy; fail naming `what`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"gave up after {timeout:.0f}s waiting for: {what}"
-        time.sleep(every)
+    return wait_for(what, check, timeout, every)
 
 
 class Driver:

@@ -11,7 +11,6 @@ import os
 import re
 import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from cityops.load.warehouse import connect
 from cityops.portal import accounts
 from tests.fixtures.commands import CITYOPS, ROOT
 from tests.fixtures.db import RESET
+from tests.fixtures.waiting import wait_for
 
 PAUSE = Path(__file__).resolve().parent / "pause"
 FIRST = "first-password-1"
@@ -72,16 +72,15 @@ def portal(home, tmp_path_factory) -> Server:
             [str(CITYOPS), "portal", "--port", str(port)], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:
+
+    def healthy() -> bool:
         assert process.poll() is None, log.read_text()
         try:
-            if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
-                break
+            return httpx.get(f"{url}/healthz", timeout=5).status_code == 200
         except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, f"the portal did not start:\n{log.read_text()}"
-        time.sleep(0.2)
+            return False
+
+    wait_for("the portal to start", healthy, timeout=180, detail=log.read_text)
     yield Server(url, process, gate, log)
     process.terminate()
     try:
@@ -125,10 +124,9 @@ def upload(client: httpx.Client, path: Path, dataset: str, period: str, *, name:
 
 def answer(client: httpx.Client, location: str, deadline_s: float = 300) -> httpx.Response:
     """The answer page, once the upload is decided (the progress page refreshes until then)."""
-    deadline = time.monotonic() + deadline_s
-    while True:
+
+    def decided() -> httpx.Response | None:
         page = client.get(location)
-        if 'http-equiv="refresh"' not in page.text:
-            return page
-        assert time.monotonic() < deadline, f"no answer for {location}"
-        time.sleep(0.2)
+        return page if 'http-equiv="refresh"' not in page.text else None
+
+    return wait_for(f"the answer at {location}", decided, timeout=deadline_s)
