@@ -6,7 +6,8 @@ apart (A1 and XFD1048576) makes it allocate the whole rectangle, so the process 
 is killed for its memory. Neither may end a load with a traceback, a dead worker or an
 unrecorded batch. So the workbook is opened in a forked child with a memory and CPU limit
 and its stderr silenced; the child sends back each visible sheet's rows over a pipe, in
-blocks (it blocks while the reader is busy, so memory stays flat), and any failure as a
+blocks of columns as Arrow arrays (cellblock.py; it blocks while the reader is busy, so
+memory stays flat, and reads on while the reader normalises), and any failure as a
 refusal: `password_protected` for calamine's PasswordError, `unreadable` for the rest,
 including a child that died. The panic's text goes to the log, never to the console.
 """
@@ -24,11 +25,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cityops.extract.cellblock import Block
 from cityops.extract.sniff import FileRefused
 
 log = logging.getLogger("cityops.extract")
 Row = tuple[int, list[Any]]
-BLOCK_ROWS = 2048
+BLOCK_ROWS = 8192  # rows per message: fewer means more Arrow calls, more means less overlap
 
 
 def reader_limit_bytes() -> int:
@@ -77,14 +79,14 @@ def _child(path: Path, out) -> None:
         for name in visible:
             sheet = workbook.get_sheet_by_name(name)
             send("sheet", name)
-            block: list[Row] = []
-            for number, cells in enumerate(sheet.iter_rows(), start=1):
-                block.append((number, list(cells)))
-                if len(block) == BLOCK_ROWS:
-                    send("rows", block)
-                    block = []
-            if block:
-                send("rows", block)
+            first, rows = 1, []
+            for cells in sheet.iter_rows():
+                rows.append(cells)
+                if len(rows) == BLOCK_ROWS:
+                    send("block", Block.of(first, rows))
+                    first, rows = first + len(rows), []
+            if rows:
+                send("block", Block.of(first, rows))
             del sheet
         send("done")
     except python_calamine.PasswordError as exc:
@@ -162,7 +164,33 @@ def _describe(status: int | None) -> str:
     return f"exit status {os.WEXITSTATUS(status)}"
 
 
-def workbook_sheets(path: Path) -> Iterator[Iterator[Row]]:
+class SheetRows(Iterator[Row]):
+    """One sheet's rows; `blocks()` gives the rest of them as the child sent them, by column."""
+
+    def __init__(self, blocks: Iterator[Block]) -> None:
+        self._blocks = blocks
+        self._block: Block | None = None
+        self._rows: Iterator[Row] = iter(())
+        self._taken = 0  # rows of `_block` handed out
+
+    def __next__(self) -> Row:
+        while True:
+            row = next(self._rows, None)
+            if row is not None:
+                self._taken += 1
+                return row
+            self._block = next(self._blocks)  # StopIteration: the sheet's end
+            self._rows, self._taken = self._block.rows(), 0
+
+    def blocks(self) -> Iterator[Block]:
+        """The rows not handed out yet (the rest of the current block first), a block at a time."""
+        if self._block is not None and self._taken < self._block.count:
+            yield self._block.rest(self._taken)
+        self._block, self._rows = None, iter(())
+        yield from self._blocks
+
+
+def workbook_sheets(path: Path) -> Iterator[SheetRows]:
     """Each visible sheet's rows, read apart; FileRefused when the workbook cannot be read."""
     reader = _Reader(path)
     state = {"outer_done": False, "inner_open": False}
@@ -176,22 +204,22 @@ def workbook_sheets(path: Path) -> Iterator[Iterator[Row]]:
         while message[0] == "sheet":
             following: list[tuple] = []
 
-            def rows(following: list[tuple] = following) -> Iterator[Row]:
+            def blocks(following: list[tuple] = following) -> Iterator[Block]:
                 state["inner_open"] = True
                 try:
                     while True:
                         found = reader.next()
-                        if found[0] != "rows":
+                        if found[0] != "block":
                             following.append(found)
                             return
-                        yield from found[1]
+                        yield found[1]
                 finally:
                     state["inner_open"] = False
                     finish()
 
-            sheet = rows()
+            sheet = blocks()
             state["inner_open"] = True  # until it is read to its end (or collected)
-            yield sheet
+            yield SheetRows(sheet)
             for _ in sheet:  # the caller moved on to the next sheet: skip the rest of this one
                 pass
             message = following[0] if following else reader.next()

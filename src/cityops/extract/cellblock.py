@@ -1,0 +1,109 @@
+"""A block of a sheet's rows, column by column, as the workbook reader sends it between processes.
+
+Sending rows as pickled Python cells cost more than calamine's read itself (a million
+objects pickled in the child and built again in the reader). So the child sends each column
+as one Arrow array of the cells' common kind (text, naive datetime, float), and apart, by
+position, the few cells of another kind (a blank among datetimes, a date, a number in a
+text column); the reader normalises the arrays as it does a CSV's. `Cells` gives back
+exactly the cells calamine gave, so every other use of the rows sees what it always saw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+_KINDS = ((str, pa.string()), (dt.datetime, pa.timestamp("us")), (float, pa.float64()))
+
+
+def _fits(cell: Any, kind: type) -> bool:
+    # exact types: a bool is no number here, and Arrow would turn an aware datetime into UTC
+    return type(cell) is kind and (kind is not dt.datetime or cell.tzinfo is None)
+
+
+@dataclass
+class Cells(Sequence):
+    """One column of a block: `array` holds the cells of its kind (null where a cell is None or
+    one of `others`), `others` the rest by position."""
+
+    array: pa.Array
+    others: dict[int, Any]
+
+    @classmethod
+    def of(cls, cells: Sequence[Any]) -> Cells:
+        try:
+            return cls(pa.array(cells, pa.string()), {})  # all text (or blank): the common case, in C
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            pass
+        counts = Counter(map(type, cells))
+        kind, arrow_type = max(_KINDS, key=lambda k: counts[k[0]])
+        fitting = [cell if _fits(cell, kind) else None for cell in cells]
+        others = {i: cell for i, cell in enumerate(cells) if cell is not None and fitting[i] is None}
+        return cls(pa.array(fitting, arrow_type), others)
+
+    @property
+    def text_only(self) -> bool:
+        return not self.others and pa.types.is_string(self.array.type)
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        found = self.others.get(index, self)
+        return self.array[index].as_py() if found is self else found
+
+    def to_list(self) -> list[Any]:
+        cells = self.array.to_pylist()
+        for index, cell in self.others.items():
+            cells[index] = cell
+        return cells
+
+    def filter(self, keep: np.ndarray) -> Cells:
+        if keep.all():
+            return self
+        moved = np.cumsum(keep) - 1  # each kept cell's new position
+        others = {int(moved[i]): cell for i, cell in self.others.items() if keep[i]}
+        return Cells(self.array.filter(pa.array(keep)), others)
+
+
+@dataclass
+class Block:
+    """Consecutive rows of a sheet, numbered from `first`, as columns of equal length."""
+
+    first: int
+    count: int
+    columns: list[Cells]
+
+    @classmethod
+    def of(cls, first: int, rows: list[list[Any]]) -> Block:
+        """calamine's rows all have the sheet's width; shorter ones would be padded with None."""
+        width = max(map(len, rows), default=0)
+        padded = [cells if len(cells) == width else [*cells, *[None] * (width - len(cells))] for cells in rows]
+        return cls(first, len(rows), [Cells.of(column) for column in zip(*padded, strict=True)])
+
+    @property
+    def numbers(self) -> np.ndarray:
+        return np.arange(self.first, self.first + self.count, dtype=np.int64)
+
+    def row(self, index: int) -> list[Any]:
+        return [column[index] for column in self.columns]
+
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+        numbers = range(self.first, self.first + self.count)
+        if not self.columns:
+            return ((number, []) for number in numbers)
+        cells = zip(*(column.to_list() for column in self.columns), strict=True)
+        return zip(numbers, map(list, cells), strict=True)
+
+    def rest(self, start: int) -> Block:
+        """The rows from `start` on."""
+        if not start:
+            return self
+        keep = np.arange(self.count) >= start
+        return Block(self.first + start, self.count - start, [column.filter(keep) for column in self.columns])
