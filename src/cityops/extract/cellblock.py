@@ -19,12 +19,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+# calamine's datetimes are naive (Excel has no time zones), so a timestamp array holds them exactly.
 _KINDS = ((str, pa.string()), (dt.datetime, pa.timestamp("us")), (float, pa.float64()))
-
-
-def _fits(cell: Any, kind: type) -> bool:
-    # exact types: a bool is no number here, and Arrow would turn an aware datetime into UTC
-    return type(cell) is kind and (kind is not dt.datetime or cell.tzinfo is None)
 
 
 @dataclass
@@ -43,8 +39,11 @@ class Cells(Sequence):
             pass
         counts = Counter(map(type, cells))
         kind, arrow_type = max(_KINDS, key=lambda k: counts[k[0]])
-        fitting = [cell if _fits(cell, kind) else None for cell in cells]
-        others = {i: cell for i, cell in enumerate(cells) if cell is not None and fitting[i] is None}
+        if counts.keys() <= {kind, type(None)}:
+            return cls(pa.array(cells, arrow_type), {})  # a whole column of datetimes or numbers
+        # Exact types: a bool is no number here, nor a date a datetime.
+        fitting = [cell if type(cell) is kind else None for cell in cells]
+        others = {i: cell for i, cell in enumerate(cells) if cell is not None and type(cell) is not kind}
         return cls(pa.array(fitting, arrow_type), others)
 
     @property
