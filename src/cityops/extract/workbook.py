@@ -16,21 +16,27 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import fcntl
 import gc
+import importlib.abc
 import logging
 import os
 import pickle
 import signal
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
 
 from cityops.extract.cellblock import Block
 from cityops.extract.sniff import FileRefused
 
 log = logging.getLogger("cityops.extract")
 Row = tuple[int, list[Any]]
-BLOCK_ROWS = 8192  # rows per message: fewer means more Arrow calls, more means less overlap
+PIPE_BYTES = 1 << 20  # Linux's default most for a pipe: about 4,000 rows of a hotline month
+BLOCK_ROWS = 4096  # rows per message, about a pipe full: fewer means more Arrow calls, more less overlap
 
 
 def reader_limit_bytes() -> int:
@@ -61,6 +67,15 @@ def _limit_child() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)  # Rust's panic message, an allocation failure's message
     os.dup2(devnull, 1)
+
+
+class _NoPandas(importlib.abc.MetaPathFinder):
+    """pyarrow imports pandas on its first conversion, only to look for pandas arrays (0.3 s);
+    the child converts lists, so an import of pandas fails there, and pyarrow does without."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> None:
+        if fullname.partition(".")[0] == "pandas":
+            raise ImportError("not in the workbook reader's child")
 
 
 def _child(path: Path, out) -> None:
@@ -103,12 +118,15 @@ class _Reader:
 
         self.path = path
         read_end, write_end = os.pipe()
+        with contextlib.suppress(OSError, AttributeError):  # Linux: the child writes ahead while the reader works
+            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         self.pid = os.fork()
         if self.pid == 0:  # the child: never returns
             code = 0
             try:
                 os.close(read_end)
                 gc.disable()  # short-lived, and bounded by its limits
+                sys.meta_path.insert(0, _NoPandas())
                 _limit_child()
                 with os.fdopen(write_end, "wb", buffering=1 << 16) as out:
                     _child(path, out)
@@ -119,6 +137,7 @@ class _Reader:
         os.close(write_end)
         self.stream = os.fdopen(read_end, "rb", buffering=1 << 16)
         self.finished = False
+        pa.array([], pa.string())  # pyarrow's first conversion imports pandas: here, while the child reads
 
     def next(self) -> tuple:
         if self.finished:
