@@ -18,7 +18,7 @@ import pytest
 from python_calamine import load_workbook
 
 from cityops.contracts import get_contract
-from cityops.extract import workbook
+from cityops.extract import cellblock, workbook
 from cityops.extract.reader import canonical_chunks, open_extract
 from cityops.extract.sheets import sheets
 from cityops.extract.sniff import sniff
@@ -145,7 +145,8 @@ def test_random_workbooks_read_the_same_both_ways(tmp_path, monkeypatch):
 
 def test_rows_are_the_cells_calamine_gives(tmp_path, monkeypatch):
     """Every other reader of a workbook's rows (header search, marked copies) sees calamine's cells."""
-    monkeypatch.setattr(workbook, "BLOCK_ROWS", 5)
+    monkeypatch.setattr(workbook, "BLOCK_ROWS", 11)
+    monkeypatch.setattr(cellblock, "_ROWS_AT_ONCE", 3)  # rows are made a few at a time
     path = write_xlsx(tmp_path / "2025-03.xlsx", _hotline_lines())
     expected = load_workbook(str(path)).get_sheet_by_index(0).to_python()
     got = list(next(sheets(path, sniff(path))))

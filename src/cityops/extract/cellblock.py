@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+_ROWS_AT_ONCE = 512
 # calamine's datetimes are naive (Excel has no time zones), so a timestamp array holds them exactly.
 _KINDS = ((str, pa.string()), (dt.datetime, pa.timestamp("us")), (float, pa.float64()))
 
@@ -57,10 +58,12 @@ class Cells(Sequence):
         found = self.others.get(index, self)
         return self.array[index].as_py() if found is self else found
 
-    def to_list(self) -> list[Any]:
-        cells = self.array.to_pylist()
+    def to_list(self, start: int = 0, stop: int | None = None) -> list[Any]:
+        stop = len(self.array) if stop is None else stop
+        cells = self.array.slice(start, stop - start).to_pylist()
         for index, cell in self.others.items():
-            cells[index] = cell
+            if start <= index < stop:
+                cells[index - start] = cell
         return cells
 
     def filter(self, keep: np.ndarray) -> Cells:
@@ -94,11 +97,15 @@ class Block:
         return [column[index] for column in self.columns]
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
-        numbers = range(self.first, self.first + self.count)
-        if not self.columns:
-            return ((number, []) for number in numbers)
-        cells = zip(*(column.to_list() for column in self.columns), strict=True)
-        return zip(numbers, map(list, cells), strict=True)
+        """Made Python objects a few hundred rows at a time: the header search wants thirty."""
+        for start in range(0, self.count, _ROWS_AT_ONCE):
+            stop = min(start + _ROWS_AT_ONCE, self.count)
+            numbers = range(self.first + start, self.first + stop)
+            if not self.columns:
+                yield from ((number, []) for number in numbers)
+                continue
+            cells = zip(*(column.to_list(start, stop) for column in self.columns), strict=True)
+            yield from zip(numbers, map(list, cells), strict=True)
 
     def rest(self, start: int) -> Block:
         """The rows from `start` on."""
