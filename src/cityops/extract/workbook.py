@@ -24,7 +24,7 @@ import os
 import pickle
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -209,8 +209,10 @@ class SheetRows(Iterator[Row]):
         yield from self._blocks
 
 
-def workbook_sheets(path: Path) -> Iterator[SheetRows]:
-    """Each visible sheet's rows, read apart; FileRefused when the workbook cannot be read."""
+def workbook_sheets(path: Path, check: Callable[[], None] | None = None) -> Iterator[SheetRows]:
+    """Each visible sheet's rows, read apart; FileRefused when the workbook cannot be read.
+
+    `check` runs while the child opens the workbook; its refusal comes first."""
     reader = _Reader(path)
     state = {"outer_done": False, "inner_open": False}
 
@@ -219,6 +221,8 @@ def workbook_sheets(path: Path) -> Iterator[SheetRows]:
             reader.close()
 
     try:
+        if check is not None:
+            check()
         message = reader.next()
         while message[0] == "sheet":
             following: list[tuple] = []
