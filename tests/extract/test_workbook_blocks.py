@@ -19,10 +19,12 @@ from python_calamine import load_workbook
 
 from cityops.contracts import get_contract
 from cityops.extract import cellblock, workbook
+from cityops.extract.pii import PersonalHasher
 from cityops.extract.reader import canonical_chunks, open_extract
 from cityops.extract.sheets import sheets
 from cityops.extract.sniff import sniff
 from cityops.problems import ProblemLog
+from cityops.settings import Home
 from tests.fixtures.garbage import table, write_xls, write_xlsx
 
 HOTLINE = get_contract("hotline_cases")
@@ -65,7 +67,7 @@ def _hotline_lines(count: int = 60) -> list[list[Any]]:
     return lines
 
 
-def _read(path: Path, contract, *, columns: bool) -> tuple:
+def _read(path: Path, contract, *, columns: bool, hasher: PersonalHasher | None = None) -> tuple:
     log = ProblemLog()
     extract = open_extract(path, contract, log)
     assert extract is not None, log.errors
@@ -74,17 +76,17 @@ def _read(path: Path, contract, *, columns: bool) -> tuple:
         extract = dataclasses.replace(extract, blocks=None)  # the rows, parsed as before
     numbers: list[int] = []
     stored: list[list[Any]] = [[] for _ in contract.columns]
-    for chunk in canonical_chunks(extract, contract, log):
+    for chunk in canonical_chunks(extract, contract, log, hasher):
         numbers += [int(n) for n in chunk.numbers]
         for values, array in zip(stored, chunk.columns, strict=True):
             values += array.to_pylist()
     return numbers, stored, log.errors + log.warnings, dict(log.counts)
 
 
-def _agree(path: Path, contract, monkeypatch: pytest.MonkeyPatch, block: int = 7) -> tuple:
+def _agree(path: Path, contract, monkeypatch: pytest.MonkeyPatch, block: int = 7, hasher=None) -> tuple:
     monkeypatch.setattr(workbook, "BLOCK_ROWS", block)  # read by the child, forked after this
-    fast = _read(path, contract, columns=True)
-    slow = _read(path, contract, columns=False)
+    fast = _read(path, contract, columns=True, hasher=hasher)
+    slow = _read(path, contract, columns=False, hasher=hasher)
     assert fast[0] == slow[0], "row numbers"
     assert fast[1] == slow[1], "stored values"
     assert fast[2] == slow[2], "problems kept"
@@ -95,7 +97,9 @@ def _agree(path: Path, contract, monkeypatch: pytest.MonkeyPatch, block: int = 7
 @pytest.mark.parametrize("block", [1, 7, 4096])
 def test_a_messy_hotline_month_reads_the_same_both_ways(tmp_path, monkeypatch, block):
     path = write_xlsx(tmp_path / "2025-03.xlsx", _hotline_lines())
-    numbers, stored, kept, _ = _agree(path, HOTLINE, monkeypatch, block)
+    monkeypatch.setenv("CITYOPS_PII_KEY", "k")
+    hasher = PersonalHasher(Home(tmp_path))  # callers' numbers, text and numeric cells, hashed
+    numbers, stored, kept, _ = _agree(path, HOTLINE, monkeypatch, block, hasher)
     assert numbers[0] == 4 and 34 not in numbers and 35 in numbers  # title, blank, header; a blank row
     assert len(numbers) == 59  # 60 tickets, less the subtotal row
     assert {p.rule for p in kept} >= {"wrong_type", "not_in_list", "too_long"}
