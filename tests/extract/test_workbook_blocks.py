@@ -106,6 +106,13 @@ def test_a_messy_hotline_month_reads_the_same_both_ways(tmp_path, monkeypatch, b
     assert stored[1][1] == "2025-03-02T08:01:01+08:00"  # a datetime cell, microseconds dropped
 
 
+def test_a_sheet_whose_first_column_is_empty_reads_the_same_both_ways(tmp_path, monkeypatch):
+    """Every row is doubtful (its first cell is blank): the block's rows are made all at once."""
+    lines = [[None, *line] for line in _hotline_lines(300)]
+    numbers, *_ = _agree(write_xlsx(tmp_path / "2025-03.xlsx", lines), HOTLINE, monkeypatch, block=128)
+    assert len(numbers) == 299
+
+
 def test_xls_and_numbers_read_the_same_both_ways(tmp_path, monkeypatch):
     rows = [[*row] for row in table()]
     rows[4][2] = "1,234.5"  # a number written as text among float cells
