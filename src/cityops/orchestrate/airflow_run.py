@@ -34,7 +34,6 @@ def airflow_env(home: Home) -> dict[str, str]:
             "CITYOPS_HOME": str(home.root),
             # One process, no triggerer: the dbt tasks poke instead of deferring (see dbt_tasks).
             "CITYOPS_AIRFLOW_EMBEDDED": "1",
-            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
             f"AIRFLOW_CONN_{LANDING_CONN_ID.upper()}": json.dumps(
                 {"conn_type": "fs", "extra": {"path": str(home.landing)}}
             ),
