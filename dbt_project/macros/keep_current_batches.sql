@@ -1,6 +1,7 @@
 {#-
-    A post-hook of the incremental ticket facts: drop the rows of batches that are no
-    longer current. A correction replaces its month (delete+insert on month_start), but a
+    A post-hook of the incremental facts and their monthly rollups: drop the rows of
+    batches that are no longer current (and rows with no batch, left from before a mart
+    carried one). A correction replaces its month (delete+insert on month_start), but a
     month whose current batch is withdrawn without a replacement brings no new rows to
     replace it with: without this its withdrawn rows would stay in the fact for good.
 
@@ -10,7 +11,7 @@
 -#}
 {% macro keep_current_batches(batch_column='batch_id') -%}
     delete from {{ this }}
-    where {{ batch_column }} not in (
+    where {{ batch_column }} is null or {{ batch_column }} not in (
         select batches.batch_id from audit.ingest_batches as batches
         where batches.status = 'current'
     )
