@@ -64,6 +64,7 @@ class Plan:
     skip_unit_tests: bool = False
     # The batches whose rows passed this project's data tests; empty: test every row.
     tested: list[str] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)  # those with new or corrected batches
 
 
 def project_digest() -> str:
@@ -181,6 +182,7 @@ def plan(home: Home, conn, *, full_refresh: bool = False) -> Plan:
         state_dir=manifest_dir,
         skip_unit_tests=not code_changed,
         tested=[] if code_changed else last.current,
+        datasets=changed,
     )
 
 

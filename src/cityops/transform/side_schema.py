@@ -1,0 +1,187 @@
+"""The side schema `marts__next`: staged before dbt builds into it, swapped into `marts` after.
+
+A partial build reads, in `marts__next`:
+- a mart it does not select: a view on the published one (dropped with the schema, never
+  published);
+- a selected incremental mart: a copy of the published table, which dbt then adds the new
+  batches to. The incremental facts are published by the same swap as the rest, so a
+  failing test leaves them as they were too.
+A full build reads nothing of `marts`: it builds every mart in the side schema.
+
+The copy of a large fact (a year of tickets) is the slow part of staging, so it starts in
+the background as soon as the build knows which datasets changed: the incremental marts
+those datasets fed in the last good build (its manifest) are copied, with their indexes,
+while dbt parses. What the selection turns out to need is then completed or undone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from psycopg import sql
+
+from cityops.load.warehouse import connect
+from cityops.settings import Home
+
+log = logging.getLogger("cityops.build")
+MARTS, NEXT = "marts", "marts__next"
+_DROP = {"r": "table", "p": "table", "v": "view", "m": "materialized view"}
+
+
+@dataclass
+class MartModel:
+    unique_id: str
+    relation: str
+    incremental: bool
+
+
+def relations(conn, schema: str) -> dict[str, str]:
+    rows = conn.execute(
+        "select c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = %s and c.relkind in ('r', 'p', 'v', 'm')",
+        (schema,),
+    ).fetchall()
+    return dict(rows)
+
+
+def create(conn, tested: list[str]) -> None:
+    """An empty side schema, and `tested_batches`: the batches whose rows the tests marked
+    `__new_batches__` skip (macros/new_batches.sql); never a mart, it goes with the schema."""
+    conn.execute(f"drop schema if exists {NEXT} cascade")
+    conn.execute(f"create schema {NEXT}")
+    conn.execute(f"create table {NEXT}.tested_batches (batch_id uuid primary key)")
+    with conn.cursor().copy(f"copy {NEXT}.tested_batches (batch_id) from stdin") as copy:
+        for batch in tested:
+            copy.write_row((batch,))
+
+
+def copy_published(conn, relation: str) -> None:
+    """`marts__next.<relation>`: the published table's rows and indexes (same names, so the
+    model's `create index if not exists` post-hooks find them), its statistics analysed.
+
+    Autovacuum off until the swap: a VACUUM ANALYZE of the fresh copy, started while dbt's
+    transaction adds to it, deadlocks with that transaction's COMMENT ON (the soak hit it
+    in 2 builds of 3).
+    """
+    source, target = sql.Identifier(MARTS, relation), sql.Identifier(NEXT, relation)
+    conn.execute(
+        sql.SQL("create table {} (like {} including all excluding indexes) with (autovacuum_enabled = false)").format(
+            target, source
+        )
+    )
+    conn.execute(sql.SQL("insert into {} select * from {}").format(target, source))
+    indexes = conn.execute(
+        "select indexname, indexdef from pg_indexes where schemaname = %s and tablename = %s", (MARTS, relation)
+    ).fetchall()
+    for name, definition in indexes:
+        published_on = f" ON {MARTS}.{relation} "
+        if published_on not in definition:  # a quoted name: leave it to the model's post-hooks
+            continue
+        conn.execute(definition.replace(published_on, f" ON {NEXT}.{relation} ", 1))
+        log.debug("staged index %s", name)
+    conn.execute(sql.SQL("analyze {}").format(target))
+
+
+def likely_copies(state_dir: Path | None, datasets: list[str]) -> list[str]:
+    """The incremental marts fed by these datasets in the last good build's manifest."""
+    manifest = (state_dir / "manifest.json") if state_dir else None
+    if not datasets or manifest is None or not manifest.is_file():
+        return []
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    children, nodes = data.get("child_map", {}), data.get("nodes", {})
+    todo = [f"source.cityops.raw.{dataset}" for dataset in datasets]
+    seen: set[str] = set()
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return sorted(
+        node.get("alias") or node["name"]
+        for uid, node in nodes.items()
+        if uid in seen
+        and node.get("resource_type") == "model"
+        and node.get("schema") == NEXT
+        and node.get("config", {}).get("materialized") == "incremental"
+    )
+
+
+class BackgroundCopies:
+    """Copies of published incremental marts, made on their own connection while dbt parses."""
+
+    def __init__(self, home: Home, names: list[str]):
+        self.names: list[str] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(home, names), name="stage-copies", daemon=True)
+        self._thread.start()
+
+    def _run(self, home: Home, names: list[str]) -> None:
+        try:
+            with connect(home) as conn:
+                published = relations(conn, MARTS)
+                for name in names:
+                    if published.get(name) in ("r", "p"):
+                        copy_published(conn, name)
+                        self.names.append(name)
+        except BaseException as error:  # re-raised in the build's thread by wait()
+            self._error = error
+
+    def wait(self) -> set[str]:
+        """The marts copied; an error the copies met is raised here."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return set(self.names)
+
+    def finish(self) -> None:
+        """Before the side schema is dropped: the copies are done (their errors are moot then)."""
+        self._thread.join()
+
+
+def stage(conn, marts: list[MartModel], selected: set[str] | None, copied: set[str]) -> None:
+    """Complete the side schema for the selection (None: a full build, which reads nothing of
+    `marts`): views on the marts it does not build, copies of the incremental ones it does."""
+    published = relations(conn, MARTS)
+    for mart in marts:
+        if mart.relation not in published:
+            continue
+        source, target = sql.Identifier(MARTS, mart.relation), sql.Identifier(NEXT, mart.relation)
+        wanted = selected is not None and mart.unique_id in selected and mart.incremental
+        if mart.relation in copied and not wanted:
+            conn.execute(sql.SQL("drop table {}").format(target))
+        if selected is not None and mart.unique_id not in selected:
+            conn.execute(sql.SQL("create view {} as select * from {}").format(target, source))
+        elif wanted and mart.relation not in copied:
+            copy_published(conn, mart.relation)
+
+
+def swap_in(conn, built: list[str]) -> None:
+    """The marts this build made in `marts__next` replace their namesakes in `marts`, atomically.
+
+    Relations move (ALTER ... SET SCHEMA): no copy, and their grants, comments and indexes go
+    with them. The stand-ins of marts it did not build are dropped with `marts__next`.
+    """
+    with conn.transaction():
+        conn.execute(f"create schema if not exists {MARTS}")
+        published = relations(conn, MARTS)
+        made = relations(conn, NEXT)
+        for name in built:
+            if name in published:
+                conn.execute(
+                    sql.SQL("drop {} {} cascade").format(sql.SQL(_DROP[published[name]]), sql.Identifier(MARTS, name))
+                )
+            conn.execute(
+                sql.SQL("alter {} {} set schema {}").format(
+                    sql.SQL(_DROP[made[name]]), sql.Identifier(NEXT, name), sql.Identifier(MARTS)
+                )
+            )
+            if made[name] in ("r", "p"):  # a copy staged with autovacuum off gets it back once published
+                conn.execute(sql.SQL("alter table {} reset (autovacuum_enabled)").format(sql.Identifier(MARTS, name)))
+
+
+def drop(conn) -> None:
+    conn.execute(f"drop schema if exists {NEXT} cascade")
