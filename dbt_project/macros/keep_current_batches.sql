@@ -8,11 +8,13 @@
     The audit table is named, not ref()'d: a ref in a hook makes the fact a child of
     stg_ingest_batches, and every load (which changes the audit) would then rebuild every
     incremental fact. A withdrawal changes its own dataset's batches, which selects the fact.
+    The batches that no longer stand are listed (the audit keeps every batch), so the
+    facts' batch index finds their rows instead of a scan of every month.
 -#}
 {% macro keep_current_batches(batch_column='batch_id') -%}
     delete from {{ this }}
-    where {{ batch_column }} is null or {{ batch_column }} not in (
+    where {{ batch_column }} is null or {{ batch_column }} in (
         select batches.batch_id from audit.ingest_batches as batches
-        where batches.status = 'current'
+        where batches.status <> 'current'
     )
 {%- endmacro %}

@@ -14,9 +14,8 @@
         {%- set listed -%}
             select string_agg(quote_literal(batches.batch_id::text), ', ' order by batches.batch_id)
             from audit.ingest_batches as batches
-            where batches.status = 'current' and batches.batch_id not in (
-                select distinct loaded.{{ batch_column }} from {{ this }} as loaded
-                where loaded.{{ batch_column }} is not null
+            where batches.status = 'current' and not exists (
+                select from {{ this }} as loaded where loaded.{{ batch_column }} = batches.batch_id
             )
         {%- endset -%}
         {%- set unseen = run_query(listed).rows[0][0] %}

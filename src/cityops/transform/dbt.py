@@ -7,8 +7,8 @@ Write-audit-publish, one path for every caller (`cityops build`, `cityops run`, 
 `dbt_build` task, a backfill): under the build lock, decide from the state before dbt
 starts what changed (transform/freshness.py); build it and its tests into a side schema
 (`marts__next`, see macros/generate_schema_name.sql and transform/side_schema.py), the
-incremental facts included (a copy of the published table, made while dbt parses, gets the
-new batches); only when nothing failed at error
+incremental facts included (a copy of the published table gets the new batches); only
+when nothing failed at error
 severity do the built marts move into `marts`, in one transaction. A failing test leaves
 BI reading the previous marts, incremental facts included.
 """
@@ -30,7 +30,7 @@ from cityops.load.warehouse import connect, dbt_connection
 from cityops.settings import Home, dbt_project_dir
 from cityops.transform import freshness, side_schema
 from cityops.transform.freshness import SKIPPED_BUILD
-from cityops.transform.side_schema import NEXT, MartModel
+from cityops.transform.side_schema import NEXT
 
 log = logging.getLogger("cityops.build")
 
@@ -139,18 +139,19 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
             return BuildResult(success=True, skipped=True, reason=todo.reason, mart_rows=mart_row_counts(home))
         variables = {**extra_vars(), "cityops_marts_schema": NEXT}
         side_schema.create(conn, todo.tested)
-        # the copies of the incremental facts the changed datasets feed, made while dbt parses
+        # the copies of the incremental facts the changed datasets feed, made while dbt is imported
         copies = side_schema.BackgroundCopies(home, side_schema.likely_copies(todo.state_dir, todo.datasets))
         try:
-            runner, marts = _parse(home, variables)
+            import dbt.cli.main  # noqa: F401  (~1.5 s, in parallel with the copies)
+
+            prepare(home)
+            side_schema.stand_in(conn, partial=todo.select is not None, copied=copies.wait())
             common = ["--vars", json.dumps(variables)] + (["--state", str(todo.state_dir)] if todo.state_dir else [])
             selection = ["--select", *todo.select] if todo.select else []
             if todo.skip_unit_tests:
                 selection += ["--exclude-resource-type", "unit_test"]
-            selected = _selected(runner, home, [*selection, *common]) if todo.select else None
-            side_schema.stage(conn, marts, selected, copies.wait())
             extra = ["--full-refresh"] if full_refresh else []
-            result = _run_dbt(home, [*extra, *selection, *common], runner=runner)
+            result = _run_dbt(home, [*extra, *selection, *common])
             result.reason = todo.reason
             if result.success:
                 side_schema.swap_in(conn, result.built)
@@ -183,53 +184,8 @@ def _build_in_place(home: Home, select: str, full_refresh: bool) -> BuildResult:
     return result
 
 
-def _parse(home: Home, variables: dict) -> tuple[Any, list[MartModel]]:
-    """Parse once (partial parse keeps it warm under CITYOPS_HOME); every later step reuses it."""
-    from dbt.cli.main import dbtRunner
-
-    prepare(home)
-    # --no-write-json: the build writes manifest.json (what record_good_build keeps) anyway;
-    # writing it here too cost ~0.7 s a build. partial_parse.msgpack is still written.
-    parsed = dbtRunner().invoke(dbt_args(home, "parse", "--quiet", "--no-write-json", "--vars", json.dumps(variables)))
-    if not parsed.success or parsed.result is None:
-        raise BuildFailed(f"dbt could not parse the project: {parsed.exception}. Logs: {home.logs / 'dbt'}")
-    manifest = parsed.result
-    marts = [
-        MartModel(uid, node.alias or node.name, node.config.materialized == "incremental")
-        for uid, node in manifest.nodes.items()
-        if node.resource_type == "model" and node.schema == NEXT
-    ]
-    return dbtRunner(manifest=manifest), marts
-
-
-def _selected(runner, home: Home, extra: list[str]) -> set[str]:
-    """The unique ids of the models a selection builds (`dbt ls` on the parsed manifest)."""
-    listed = runner.invoke(
-        dbt_args(
-            home,
-            "ls",
-            "--log-level",
-            "none",
-            "--resource-type",
-            "model",
-            "--output",
-            "json",
-            "--output-keys",
-            "unique_id",
-        )
-        + extra
-    )
-    if not listed.success:
-        raise BuildFailed(f"dbt could not list the selection: {listed.exception}. Logs: {home.logs / 'dbt'}")
-    return {json.loads(line)["unique_id"] for line in listed.result or []}
-
-
-def _run_dbt(home: Home, extra: list[str], runner=None) -> BuildResult:
-    if runner is None:
-        outcome = invoke(home, "build", *extra)
-    else:
-        log.info("dbt build %s", " ".join(extra))
-        outcome = runner.invoke(dbt_args(home, "build", "--quiet", *extra))
+def _run_dbt(home: Home, extra: list[str]) -> BuildResult:
+    outcome = invoke(home, "build", *extra)
     if outcome.exception is not None:
         raise BuildFailed(f"dbt could not run: {outcome.exception}. Logs: {home.logs / 'dbt'}")
     result = BuildResult(success=bool(outcome.success))

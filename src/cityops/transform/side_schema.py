@@ -1,17 +1,17 @@
 """The side schema `marts__next`: staged before dbt builds into it, swapped into `marts` after.
 
 A partial build reads, in `marts__next`:
-- a mart it does not select: a view on the published one (dropped with the schema, never
-  published);
-- a selected incremental mart: a copy of the published table, which dbt then adds the new
-  batches to. The incremental facts are published by the same swap as the rest, so a
-  failing test leaves them as they were too.
+- an incremental mart fed by the datasets with new batches: a copy of the published table,
+  which dbt then adds the new batches to. The incremental facts are published by the same
+  swap as the rest, so a failing test leaves them as they were too;
+- every other published mart: a view on it, a stand-in that dbt replaces if it builds that
+  mart (never published; dropped with the schema).
 A full build reads nothing of `marts`: it builds every mart in the side schema.
 
-The copy of a large fact (a year of tickets) is the slow part of staging, so it starts in
-the background as soon as the build knows which datasets changed: the incremental marts
-those datasets fed in the last good build (its manifest) are copied, with their indexes,
-while dbt parses. What the selection turns out to need is then completed or undone.
+Which incremental marts the datasets feed is read from the last good build's manifest
+(the same project, or a changed one whose selection dbt makes anyway), so staging needs no
+parse of its own. The copy of a large fact (a year of tickets) is the slow part: it runs on
+its own connection while the build imports dbt.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 from psycopg import sql
@@ -30,13 +29,6 @@ from cityops.settings import Home
 log = logging.getLogger("cityops.build")
 MARTS, NEXT = "marts", "marts__next"
 _DROP = {"r": "table", "p": "table", "v": "view", "m": "materialized view"}
-
-
-@dataclass
-class MartModel:
-    unique_id: str
-    relation: str
-    incremental: bool
 
 
 def relations(conn, schema: str) -> dict[str, str]:
@@ -142,21 +134,17 @@ class BackgroundCopies:
         self._thread.join()
 
 
-def stage(conn, marts: list[MartModel], selected: set[str] | None, copied: set[str]) -> None:
-    """Complete the side schema for the selection (None: a full build, which reads nothing of
-    `marts`): views on the marts it does not build, copies of the incremental ones it does."""
-    published = relations(conn, MARTS)
-    for mart in marts:
-        if mart.relation not in published:
-            continue
-        source, target = sql.Identifier(MARTS, mart.relation), sql.Identifier(NEXT, mart.relation)
-        wanted = selected is not None and mart.unique_id in selected and mart.incremental
-        if mart.relation in copied and not wanted:
-            conn.execute(sql.SQL("drop table {}").format(target))
-        if selected is not None and mart.unique_id not in selected:
-            conn.execute(sql.SQL("create view {} as select * from {}").format(target, source))
-        elif wanted and mart.relation not in copied:
-            copy_published(conn, mart.relation)
+def stand_in(conn, *, partial: bool, copied: set[str]) -> None:
+    """Before a partial build, every published mart not copied gets a view in `marts__next`:
+    what the selected marts and their tests read of the marts the build does not select.
+    dbt replaces the stand-in of a mart it builds (a selected incremental mart without a
+    copy is then built whole, which is slower, not wrong). A full build reads nothing of `marts`.
+    """
+    if not partial:
+        return
+    for name in sorted(set(relations(conn, MARTS)) - copied):
+        source, target = sql.Identifier(MARTS, name), sql.Identifier(NEXT, name)
+        conn.execute(sql.SQL("create view {} as select * from {}").format(target, source))
 
 
 def swap_in(conn, built: list[str]) -> None:
