@@ -1,18 +1,5 @@
-{#-
-    Incremental by month, as the ticket fact it rolls up: a run reads only the tickets of
-    batches this mart has not seen (one batch per month, the month's current one) and
-    replaces those months (delete+insert on month_start); a withdrawn month goes with its
-    batch. So a new month recomputes that month, not the year.
--#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month_start',
-        on_schema_change='append_new_columns',
-        post_hook=["{{ keep_current_batches() }}"],
-    )
-}}
+{#- Incremental by month, as the ticket fact it rolls up: a new month recomputes that month, not the year. -#}
+{{ config(**incremental_by_batch_month('fct_hotline_street_monthly')) }}
 
 -- One row per street × category × month: hotline volumes and the plan's service rates.
 -- on-time closure = closed on time / closed; satisfaction = satisfied (满意 or 基本满意) /
