@@ -97,10 +97,11 @@ def prepare(home: Home) -> None:
     os.environ.update(dbt_env(home))
 
 
-def invoke(home: Home, command: str, *extra: str):
+def invoke(home: Home, command: str, *extra: str, prepared: bool = False):
     from dbt.cli.main import dbtRunner
 
-    prepare(home)
+    if not prepared:
+        prepare(home)
     log.info("dbt %s %s", command, " ".join(extra))
     return dbtRunner().invoke(dbt_args(home, command, "--quiet", *extra))
 
@@ -142,7 +143,7 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
         # the copies of the incremental facts the changed datasets feed, made while dbt is imported
         copies = side_schema.BackgroundCopies(home, side_schema.likely_copies(todo.state_dir, todo.datasets))
         try:
-            import dbt.cli.main  # noqa: F401  (~1.5 s, in parallel with the copies)
+            import dbt.cli.main  # noqa: F401  (~1.5 s, in parallel with the copies, as prepare is)
 
             prepare(home)
             side_schema.stand_in(conn, partial=todo.select is not None, copied=copies.wait())
@@ -151,7 +152,7 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
             if todo.skip_unit_tests:
                 selection += ["--exclude-resource-type", "unit_test"]
             extra = ["--full-refresh"] if full_refresh else []
-            result = _run_dbt(home, [*extra, *selection, *common])
+            result = _run_dbt(home, [*extra, *selection, *common], prepared=True)
             result.reason = todo.reason
             if result.success:
                 side_schema.swap_in(conn, result.built)
@@ -184,8 +185,8 @@ def _build_in_place(home: Home, select: str, full_refresh: bool) -> BuildResult:
     return result
 
 
-def _run_dbt(home: Home, extra: list[str]) -> BuildResult:
-    outcome = invoke(home, "build", *extra)
+def _run_dbt(home: Home, extra: list[str], prepared: bool = False) -> BuildResult:
+    outcome = invoke(home, "build", *extra, prepared=prepared)
     if outcome.exception is not None:
         raise BuildFailed(f"dbt could not run: {outcome.exception}. Logs: {home.logs / 'dbt'}")
     result = BuildResult(success=bool(outcome.success))
