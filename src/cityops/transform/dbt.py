@@ -152,11 +152,14 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
             if todo.skip_unit_tests:
                 selection += ["--exclude-resource-type", "unit_test"]
             extra = ["--full-refresh"] if full_refresh else []
-            result = _run_dbt(home, [*extra, *selection, *common], prepared=True)
+            # Only batches changed: the manifest on record is this project's, and writing it
+            # (twice: after parse, after the run) cost ~1 s a build. run_results.json still is.
+            manifest = not todo.same_project
+            result = _run_dbt(home, [*extra, *selection, *common], prepared=True, manifest=manifest)
             result.reason = todo.reason
             if result.success:
                 side_schema.swap_in(conn, result.built)
-                freshness.record_good_build(home, todo.state, conn)
+                freshness.record_good_build(home, todo.state, conn, manifest=manifest)
         finally:
             copies.finish()
             side_schema.drop(conn)
@@ -185,10 +188,12 @@ def _build_in_place(home: Home, select: str, full_refresh: bool) -> BuildResult:
     return result
 
 
-def _run_dbt(home: Home, extra: list[str], prepared: bool = False) -> BuildResult:
-    outcome = invoke(home, "build", *extra, prepared=prepared)
+def _run_dbt(home: Home, extra: list[str], prepared: bool = False, manifest: bool = True) -> BuildResult:
+    outcome = invoke(home, "build", *extra, *([] if manifest else ["--no-write-json"]), prepared=prepared)
     if outcome.exception is not None:
         raise BuildFailed(f"dbt could not run: {outcome.exception}. Logs: {home.logs / 'dbt'}")
+    if not manifest and outcome.result is not None:  # what dbt writes unless --no-write-json
+        outcome.result.write(str(home.dbt_target / "run_results.json"))
     result = BuildResult(success=bool(outcome.success))
     for node in outcome.result or []:
         status = str(node.status)

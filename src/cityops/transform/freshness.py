@@ -66,6 +66,11 @@ class Plan:
     tested: list[str] = field(default_factory=list)
     datasets: list[str] = field(default_factory=list)  # those with new or corrected batches
 
+    @property
+    def same_project(self) -> bool:
+        """Only batches changed: the last good build's manifest is this project's (unit tests skipped)."""
+        return self.skip_unit_tests
+
 
 def project_digest() -> str:
     digest = hashlib.sha256()
@@ -130,15 +135,16 @@ def last_good_build(home: Home) -> BuildState | None:
         return None
 
 
-def record_good_build(home: Home, before: BuildState, conn) -> None:
-    """After a good build: the state read before dbt started, the relations it left, its manifest."""
+def record_good_build(home: Home, before: BuildState, conn, *, manifest: bool = True) -> None:
+    """After a good build: the state read before dbt started, the relations it left, its
+    manifest (`manifest` False: the project is the last good build's, so is its manifest)."""
     recorded = BuildState(before.project, before.batches, built_relations(conn), before.current)
     path = _state_file(home)
     path.parent.mkdir(parents=True, exist_ok=True)
-    manifest = home.dbt_target / "manifest.json"
-    if manifest.is_file():
+    written = home.dbt_target / "manifest.json"
+    if manifest and written.is_file():
         state_dir(home).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(manifest, state_dir(home) / "manifest.json")
+        shutil.copyfile(written, state_dir(home) / "manifest.json")
     partial = path.with_suffix(".part")
     partial.write_text(json.dumps(recorded.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     partial.replace(path)
