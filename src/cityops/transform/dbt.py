@@ -139,10 +139,11 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
         if todo.skip:
             return BuildResult(success=True, skipped=True, reason=todo.reason, mart_rows=mart_row_counts(home))
         variables = {**extra_vars(), "cityops_marts_schema": NEXT}
-        side_schema.create(conn, todo.tested)
-        # the copies of the incremental facts the changed datasets feed, made while dbt is imported
-        copies = side_schema.BackgroundCopies(home, side_schema.likely_copies(todo.state_dir, todo.datasets))
+        copies = None
         try:
+            side_schema.create(conn, todo.tested)
+            # the copies of the incremental facts the changed datasets feed, made while dbt is imported
+            copies = side_schema.BackgroundCopies(home, side_schema.likely_copies(todo.state_dir, todo.datasets))
             import dbt.cli.main  # noqa: F401  (~1.5 s, in parallel with the copies, as prepare is)
 
             prepare(home)
@@ -161,7 +162,8 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
                 side_schema.swap_in(conn, result.built)
                 freshness.record_good_build(home, todo.state, conn, manifest=manifest)
         finally:
-            copies.finish()
+            if copies is not None:
+                copies.finish()
             side_schema.drop(conn)
     result.mart_rows = mart_row_counts(home)
     if not result.success:

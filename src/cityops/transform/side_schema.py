@@ -79,11 +79,14 @@ def copy_published(conn, relation: str) -> None:
 
 
 def likely_copies(state_dir: Path | None, datasets: list[str]) -> list[str]:
-    """The incremental marts fed by these datasets in the last good build's manifest."""
-    manifest = (state_dir / "manifest.json") if state_dir else None
-    if not datasets or manifest is None or not manifest.is_file():
+    """The incremental marts fed by these datasets in the last good build's manifest (none
+    found: they are built whole, which is slower, not wrong)."""
+    if not datasets or state_dir is None:
         return []
-    data = json.loads(manifest.read_text(encoding="utf-8"))
+    try:
+        data = json.loads((state_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
     children, nodes = data.get("child_map", {}), data.get("nodes", {})
     todo = [f"source.cityops.raw.{dataset}" for dataset in datasets]
     seen: set[str] = set()
