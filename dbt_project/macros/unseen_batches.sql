@@ -8,8 +8,14 @@
     so PostgreSQL then reads only their partitions, not every month's. A published mart
     without the batch column yet (built before it carried one) has seen nothing: every
     row is read. The audit table is named, not ref()'d (see keep_current_batches).
+
+    A copy the build staged is filled while dbt starts, under an advisory lock (locks.py,
+    seed 2): wait for it before the first look at the table.
 -#}
 {% macro unseen_batches(batch_column='batch_id') -%}
+    {% if execute and is_incremental() -%}
+        {%- do run_query("select pg_advisory_xact_lock_shared(hashtextextended('" ~ this.schema ~ "." ~ this.identifier ~ "', 2))") -%}
+    {%- endif %}
     {% if execute and is_incremental() and batch_column in adapter.get_columns_in_relation(this) | map(attribute='name') -%}
         {%- set listed -%}
             select string_agg(quote_literal(batches.batch_id::text), ', ' order by batches.batch_id)

@@ -142,12 +142,10 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
         copies = None
         try:
             side_schema.create(conn, todo.tested)
-            # the copies of the incremental facts the changed datasets feed, made while dbt is imported
+            # the copies of the incremental facts the changed datasets feed, filled while dbt starts
             copies = side_schema.BackgroundCopies(home, side_schema.likely_copies(todo.state_dir, todo.datasets))
-            import dbt.cli.main  # noqa: F401  (~1.5 s, in parallel with the copies, as prepare is)
-
             prepare(home)
-            side_schema.stand_in(conn, partial=todo.select is not None, copied=copies.wait())
+            side_schema.stand_in(conn, partial=todo.select is not None, copied=set(copies.names))
             common = ["--vars", json.dumps(variables)] + (["--state", str(todo.state_dir)] if todo.state_dir else [])
             selection = ["--select", *todo.select] if todo.select else []
             if todo.skip_unit_tests:

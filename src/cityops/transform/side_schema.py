@@ -10,8 +10,8 @@ A full build reads nothing of `marts`: it builds every mart in the side schema.
 
 Which incremental marts the datasets feed is read from the last good build's manifest
 (the same project, or a changed one whose selection dbt makes anyway), so staging needs no
-parse of its own. The copy of a large fact (a year of tickets) is the slow part: it runs on
-its own connection while the build imports dbt.
+parse of its own. The copy of a large fact (a year of tickets) is the slow part: it is
+filled on its own connection while dbt starts (see BackgroundCopies).
 """
 
 from __future__ import annotations
@@ -19,10 +19,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from pathlib import Path
 
+import psycopg
 from psycopg import sql
 
+from cityops import locks
 from cityops.load.warehouse import connect
 from cityops.settings import Home
 
@@ -51,9 +54,8 @@ def create(conn, tested: list[str]) -> None:
             copy.write_row((batch,))
 
 
-def copy_published(conn, relation: str) -> None:
-    """`marts__next.<relation>`: the published table's rows and indexes (same names, so the
-    model's `create index if not exists` post-hooks find them), its statistics analysed.
+def empty_copy(conn, relation: str) -> None:
+    """`marts__next.<relation>`, empty, shaped as the published table.
 
     Autovacuum off until the swap: a VACUUM ANALYZE of the fresh copy, started while dbt's
     transaction adds to it, deadlocks with that transaction's COMMENT ON (the soak hit it
@@ -65,17 +67,21 @@ def copy_published(conn, relation: str) -> None:
             target, source
         )
     )
+
+
+def fill_copy(conn, relation: str) -> None:
+    """The published table's rows and indexes (same names, so the model's `create index if
+    not exists` post-hooks find them), and the statistics its lookups (month, batch) need."""
+    source, target = sql.Identifier(MARTS, relation), sql.Identifier(NEXT, relation)
     conn.execute(sql.SQL("insert into {} select * from {}").format(target, source))
     indexes = conn.execute(
-        "select indexname, indexdef from pg_indexes where schemaname = %s and tablename = %s", (MARTS, relation)
+        "select indexdef from pg_indexes where schemaname = %s and tablename = %s", (MARTS, relation)
     ).fetchall()
-    for name, definition in indexes:
-        published_on = f" ON {MARTS}.{relation} "
-        if published_on not in definition:  # a quoted name: leave it to the model's post-hooks
-            continue
-        conn.execute(definition.replace(published_on, f" ON {NEXT}.{relation} ", 1))
-        log.debug("staged index %s", name)
-    conn.execute(sql.SQL("analyze {}").format(target))
+    published_on = f" ON {MARTS}.{relation} "
+    for (definition,) in indexes:
+        if published_on in definition:  # else a quoted name: left to the model's post-hooks
+            conn.execute(definition.replace(published_on, f" ON {NEXT}.{relation} ", 1))
+    conn.execute(sql.SQL("analyze {} (month_start, batch_id)").format(target))
 
 
 def likely_copies(state_dir: Path | None, datasets: list[str]) -> list[str]:
@@ -89,30 +95,40 @@ def likely_copies(state_dir: Path | None, datasets: list[str]) -> list[str]:
         return []
     children, nodes = data.get("child_map", {}), data.get("nodes", {})
     todo = [f"source.cityops.raw.{dataset}" for dataset in datasets]
-    seen: set[str] = set()
+    found: list[str] = []  # in the order the graph reaches them: a fact before its rollups
     while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in seen:
-                seen.add(child)
+        for child in children.get(todo.pop(0), []):
+            if child not in found:
+                found.append(child)
                 todo.append(child)
-    return sorted(
-        node.get("alias") or node["name"]
-        for uid, node in nodes.items()
-        if uid in seen
-        and node.get("resource_type") == "model"
-        and node.get("schema") == NEXT
-        and node.get("config", {}).get("materialized") == "incremental"
-    )
+    return [
+        nodes[uid].get("alias") or nodes[uid]["name"]
+        for uid in found
+        if uid in nodes
+        and nodes[uid].get("resource_type") == "model"
+        and nodes[uid].get("schema") == NEXT
+        and nodes[uid].get("config", {}).get("materialized") == "incremental"
+    ]
 
 
 class BackgroundCopies:
-    """Copies of published incremental marts, made on their own connection while dbt parses."""
+    """Copies of published incremental marts, filled on their own connection while dbt starts.
+
+    Each copy is created empty (so dbt finds a table: an incremental run) and locked
+    before dbt starts; it is then filled in one transaction and unlocked. The model that
+    reads it first waits for the lock (macros/unseen_batches.sql), so nothing reads it half
+    filled; a fill that fails leaves it empty, and dbt then builds it whole.
+    """
 
     def __init__(self, home: Home, names: list[str]):
         self.names: list[str] = []
+        self._ready = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(home, names), name="stage-copies", daemon=True)
         self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
 
     def _run(self, home: Home, names: list[str]) -> None:
         try:
@@ -120,20 +136,28 @@ class BackgroundCopies:
                 published = relations(conn, MARTS)
                 for name in names:
                     if published.get(name) in ("r", "p"):
-                        copy_published(conn, name)
+                        empty_copy(conn, name)
+                        locks.lock_staged_copy(conn, f"{NEXT}.{name}")
                         self.names.append(name)
-        except BaseException as error:  # re-raised in the build's thread by wait()
+                self._ready.set()
+                for name in self.names:
+                    started = time.monotonic()
+                    try:
+                        with conn.transaction():
+                            fill_copy(conn, name)
+                        log.info("staged %s.%s in %.1f s", NEXT, name, time.monotonic() - started)
+                    except psycopg.Error as error:
+                        log.warning("could not copy marts.%s (%s): dbt builds it whole", name, error)
+                    finally:
+                        locks.unlock_staged_copy(conn, f"{NEXT}.{name}")
+        except BaseException as error:  # raised in the build's thread if dbt has not started yet
             self._error = error
-
-    def wait(self) -> set[str]:
-        """The marts copied; an error the copies met is raised here."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return set(self.names)
+            log.warning("staging copies in %s stopped: %s", NEXT, error)
+        finally:
+            self._ready.set()
 
     def finish(self) -> None:
-        """Before the side schema is dropped: the copies are done (their errors are moot then)."""
+        """Before the side schema is dropped: the copies are done."""
         self._thread.join()
 
 
