@@ -52,10 +52,6 @@ class BuildNotPublished(BuildFailed):
     Retrying the same build cannot help; the message names each failed node."""
 
 
-class ManifestFailed(SystemFailure):
-    """dbt could not parse the project; the message carries dbt's own words."""
-
-
 class AirflowRunFailed(SystemFailure):
     """The DAG run failed; the message points at the task logs."""
 

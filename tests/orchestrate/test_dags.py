@@ -38,7 +38,7 @@ def test_dag_files_are_wiring_only():
     for path in DAG_FILES:
         source = path.read_text(encoding="utf-8")
         assert len(source.splitlines()) < 100, f"{path.name} is long: move logic into cityops.orchestrate"
-        heavy = ("import pandas", "import great_expectations", "import dbt", "from dbt", "import cosmos")
+        heavy = ("import pandas", "import great_expectations", "import dbt", "from dbt")
         assert not any(line.startswith(heavy) for line in source.splitlines()), path.name
 
 

@@ -204,9 +204,6 @@ def limit_samples(rows: str, work: str) -> dict:
 def limit_dagbag(work: str) -> dict:
     """The whole dags/ folder through one DagBag, Airflow's own import included (the old test's limit)."""
     started = time.perf_counter()
-    from cityops.orchestrate.manifest import ensure_manifest
-
-    ensure_manifest()
     try:
         from airflow.dag_processing.dagbag import DagBag
     except ImportError:

@@ -13,18 +13,8 @@ from cityops.cli.exits import EXIT_FAILED
 
 @click.command()
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
-@click.option(
-    "--manifest-only",
-    is_flag=True,
-    help="Only write the dbt manifest the Airflow DAGs are rendered from (`dbt parse`; no warehouse needed).",
-)
-def build(full_refresh: bool, manifest_only: bool) -> None:
+def build(full_refresh: bool) -> None:
     """Build the subject database (dbt: staging -> marts, with tests)."""
-    if manifest_only:
-        from cityops.orchestrate.manifest import write_manifest
-
-        click.echo(f"wrote {write_manifest()}")
-        return
     from cityops.transform.dbt import build as dbt_build
 
     result = dbt_build(full_refresh=full_refresh)

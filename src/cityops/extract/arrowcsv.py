@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,14 +32,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from cityops.extract.layout import SKIP_STARTS, is_data_row
+from cityops.extract.datarows import doubtful
+from cityops.extract.layout import is_data_row
 from cityops.extract.sniff import FileKind
 
 ENCODINGS = {"utf-8": "utf8", "utf-8-sig": "utf8", "gb18030": "gb18030"}
 BLOCK_BYTES = 1 << 20  # about 5,000 hotline rows a block
-# A cell that may make its row blank, totals or footer: it starts with a space or control
-# character (Unicode spaces too) or with the first character of a totals or footer word.
-_DOUBTFUL_START = "^[\\x00-\\x20\\x7f-\\xa0\\p{Z}" + "".join(re.escape(c) for c in sorted(SKIP_STARTS)) + "]"
 
 
 class GaveUp(Exception):
@@ -177,7 +174,7 @@ class Body:
             stray_keep[i] = is_data_row(stray_rows[i][1], self.seen_data)
         if first < count:
             rest = [column.slice(first) for column in columns[:3]]
-            for i in np.flatnonzero(_doubtful(rest)).tolist():
+            for i in np.flatnonzero(doubtful(rest)).tolist():
                 keep[first + i] = is_data_row(_row(columns, first + i), True)
         kept_strays = [row for row, wanted in zip(stray_rows, stray_keep, strict=True) if wanted]
         if keep.all():
@@ -207,17 +204,3 @@ class Body:
 
 def _row(columns: list[pa.Array], index: int) -> list[Any]:
     return [column[index].as_py() for column in columns]
-
-
-def _doubtful(columns: list[pa.Array]) -> np.ndarray:
-    """Rows whose first cells could make them blank, totals or footer rows (see module doc)."""
-    found = None
-    for column in columns:
-        test = pc.or_(
-            pc.or_(pc.equal(column, ""), pc.match_substring_regex(column, _DOUBTFUL_START)),
-            pc.match_substring(column, "\x00"),
-        )
-        found = test if found is None else pc.or_(found, test)
-    if found is None:
-        return np.zeros(0, dtype=bool)
-    return pc.fill_null(found, True).to_numpy(zero_copy_only=False)

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cityops.contracts import Column
+from cityops.extract.cellblock import Cells
 from cityops.extract.values import Refusal, parse_cell
 
 MEMO_LIMIT = 100_000  # distinct values remembered per column; ids and free text don't repeat
@@ -71,6 +72,16 @@ class ColumnReader:
             return self.hasher.hash_array(values) if self.hasher is not None else values
         return self.read_array(array, report, cells)
 
+    def read_cells(self, cells: Cells, report: Report) -> pa.Array:
+        """A workbook's column as the reader's child sent it (cellblock.py): what `read` gives."""
+        if cells.text_only:
+            return self.read_array(cells.array, report, cells)
+        if self.col.type == "datetime" and pa.types.is_timestamp(cells.array.type):
+            values = self._stamped(cells.array, cells, report)
+            if values is not None:
+                return self.hasher.hash_array(values) if self.hasher is not None else values
+        return self.read(cells.to_list(), report)
+
     def read_array(self, array: pa.Array, report: Report, cells: Sequence[Any] | None = None) -> pa.Array:
         """A column of text cells already in Arrow (a CSV read by Arrow): what `read` gives."""
         cells = _Cells(array) if cells is None else cells
@@ -105,7 +116,10 @@ class ColumnReader:
         as the parser formats them: to the second (floored), Shanghai time. Every other cell
         (blank, text, a number, a year outside 1000–9999) goes to the parser."""
         moments = [cell if type(cell) is dt.datetime and cell.tzinfo is None else None for cell in cells]
-        stamps = pa.array(moments, pa.timestamp("us"))
+        return self._stamped(pa.array(moments, pa.timestamp("us")), cells, report)
+
+    def _stamped(self, stamps: pa.Array, cells: Sequence[Any], report: Report) -> pa.Array | None:
+        """`stamps`: the column's naive datetime cells (null for any other cell), None if there is none."""
         if stamps.null_count == len(stamps):
             return None
         seconds = pc.floor_temporal(stamps, unit="second").cast(pa.timestamp("s"))

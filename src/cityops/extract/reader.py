@@ -9,7 +9,7 @@ problem log and are staged as NULL, so the gate can still report every other rul
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,13 +19,16 @@ import pyarrow as pa
 
 from cityops.contracts import Column, Contract
 from cityops.extract import arrowcsv
-from cityops.extract.columns import ColumnReader
+from cityops.extract.cellblock import Block, Cells
+from cityops.extract.columns import ColumnReader, Report
+from cityops.extract.datarows import data_mask
 from cityops.extract.derive import DERIVATIONS
 from cityops.extract.layout import HEADER_SEARCH_ROWS, Layout, data_rows, find_layout
 from cityops.extract.pii import PersonalHasher, mask_personal
 from cityops.extract.sheets import sheets
 from cityops.extract.sniff import FileKind, FileRefused, sniff
 from cityops.extract.values import Refusal, parse_cell
+from cityops.extract.workbook import SheetRows
 from cityops.problems import Problem, ProblemLog
 from cityops.reference import official_streets, reference_values, registry_words
 
@@ -50,6 +53,7 @@ class Extract:
     rows: Iterator[tuple[int, list[Any]]]
     path: Path | None = None
     header_width: int = 0  # cells in the header row as read
+    blocks: Iterator[Block] | None = None  # a workbook's first rows and the rest, by column (`rows` again)
 
 
 def open_extract(path: Path, contract: Contract, log: ProblemLog) -> Extract | None:
@@ -65,7 +69,8 @@ def open_extract(path: Path, contract: Contract, log: ProblemLog) -> Extract | N
                 for problem in problems:
                     log.add(problem)
                 width = next((len(cells) for number, cells in head if number == layout.header_row), 0)
-                return Extract(kind, layout, itertools.chain(head, rows), path, width)
+                blocks = _workbook_blocks(head, rows) if isinstance(rows, SheetRows) else None
+                return Extract(kind, layout, itertools.chain(head, rows), path, width, blocks)
     except FileRefused as refused:
         log.add(file_problem(refused, path, contract))
         return None
@@ -81,6 +86,12 @@ def open_extract(path: Path, contract: Contract, log: ProblemLog) -> Extract | N
             )
         )
     return None
+
+
+def _workbook_blocks(head: list[tuple[int, list[Any]]], rows: SheetRows) -> Iterator[Block]:
+    if head:
+        yield Block.of(head[0][0], [cells for _, cells in head])
+    yield from rows.blocks()
 
 
 def _blank(cell: Any) -> bool:
@@ -125,6 +136,9 @@ def canonical_chunks(
     A CSV's body is read by Arrow (arrowcsv.py) when it can be; where Arrow gives up, the
     Python reader goes on from the first row not yet handed out."""
     normalise = _Normaliser(extract.layout, contract, log, hasher)
+    if extract.blocks is not None:
+        yield from _workbook_chunks(extract.blocks, extract.layout, normalise)
+        return
     rows, seen_data = extract.rows, False
     if extract.path is not None and arrowcsv.eligible(extract.kind):
         body = arrowcsv.Body(extract.path, extract.kind, extract.layout.header_row, extract.header_width)
@@ -138,6 +152,17 @@ def canonical_chunks(
     for block in _blocks(data_rows(rows, extract.layout, seen_data), CHUNK_ROWS):
         by_position = _transposed(block, width)
         yield normalise.arrays([number for number, _ in block], [_cells_array(c) for c in by_position], by_position)
+
+
+def _workbook_chunks(blocks: Iterator[Block], layout: Layout, normalise: _Normaliser) -> Iterator[Chunk]:
+    """A workbook's data rows, a block from the reader's child at a time, never as Python rows."""
+    seen_data = False
+    for block in blocks:
+        below = max(0, min(block.count, layout.header_row + 1 - block.first))  # rows down to the header
+        block = block.rest(below)
+        keep, seen_data = data_mask(block.count, [c.array for c in block.columns[:3]], block.row, seen_data)
+        if keep.any():
+            yield normalise.cells(block.numbers[keep], [column.filter(keep) for column in block.columns])
 
 
 def _resumed(extract: Extract, number: int) -> Iterator[tuple[int, list[Any]]]:
@@ -171,6 +196,21 @@ class _Normaliser:
         self, numbers: list[int] | np.ndarray, arrays: list[pa.Array | None], cells: list[list[Any]] | None = None
     ) -> Chunk:
         """`arrays[i]` is the text of the file's column i (None: not all text, see `cells[i]`)."""
+
+        def read(reader: ColumnReader, position: int, report: Report) -> pa.Array:
+            array = arrays[position]
+            if array is None:
+                assert cells is not None
+                return reader.read(cells[position], report)
+            return reader.read_array(array, report, cells[position] if cells is not None else None)
+
+        return self._chunk(numbers, read)
+
+    def cells(self, numbers: np.ndarray, columns: list[Cells]) -> Chunk:
+        """A workbook's columns as the reader's child sent them (cellblock.py)."""
+        return self._chunk(numbers, lambda reader, position, report: reader.read_cells(columns[position], report))
+
+    def _chunk(self, numbers: list[int] | np.ndarray, read: Callable[[ColumnReader, int, Report], pa.Array]) -> Chunk:
         count = len(numbers)
         columns: list[pa.Array] = []
         for col, position, reader in self.readers:
@@ -184,12 +224,7 @@ class _Normaliser:
                 shown = mask_personal(cell) if col.personal else cell  # never a caller's number in clear
                 self.log.add(Problem.of(refusal.rule, int(numbers[index]), col.header, shown, **_allowed(col, refusal)))
 
-            array = arrays[position]
-            if array is None:
-                assert cells is not None
-                columns.append(reader.read(cells[position], report))
-            else:
-                columns.append(reader.read_array(array, report, cells[position] if cells is not None else None))
+            columns.append(read(reader, position, report))
         for index, derivation, inputs in self.derived:
             values = zip(*(columns[i].to_pylist() for i in inputs), strict=True)
             columns[index] = pa.array([derivation(*row) for row in values], pa.string())

@@ -9,12 +9,13 @@ broken workbook cannot take down with it (workbook.py).
 from __future__ import annotations
 
 import csv
+import functools
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from cityops.extract.sniff import FileKind, FileRefused, locate_undecodable
+from cityops.extract.sniff import FileKind, FileRefused, check_zip_parts, locate_undecodable
 from cityops.extract.workbook import workbook_sheets
 
 Row = tuple[int, list[Any]]
@@ -39,4 +40,6 @@ def sheets(path: Path, kind: FileKind) -> Iterator[Iterator[Row]]:
     if kind.format == "csv":
         yield _csv_rows(path, kind)
     else:
-        yield from workbook_sheets(path)  # calamine, in a child process (see workbook.py)
+        # calamine, in a child process; an xlsx's parts are read through meanwhile (see sniff.py)
+        check = functools.partial(check_zip_parts, path) if kind.format == "xlsx" else None
+        yield from workbook_sheets(path, check)

@@ -2,15 +2,20 @@
 
 A file must be what its name says (a `.xlsx` that is really a CSV, or a binary renamed
 `.csv`, is refused), and spreadsheets are inspected as zip archives first so that a
-zip bomb or an XML entity trick is refused before a parser expands it.
+zip bomb or an XML entity trick is refused before a parser expands it. The zip's
+directory is checked here; every part is read through (`check_zip_parts`) by the
+workbook reader while its child, under its memory and CPU limits, opens the workbook,
+and its refusal comes before any row (workbook.py).
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,31 +179,44 @@ def _prolog_is_safe(head: bytes, complete: bool) -> bool:
 
 
 def _check_zip(path: Path) -> None:
+    """The directory: an xlsx's names, and sizes that no real workbook has (a bomb's)."""
     limit = max_unzipped_bytes()
+    with _archive(path) as archive:
+        infos = archive.infolist()
+        names = {info.filename for info in infos}
+        if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+            raise FileRefused("not_what_name_says", found="zip")
+        unzipped = sum(info.file_size for info in infos)
+        packed = max(1, sum(info.compress_size for info in infos))
+        if unzipped > limit or unzipped / packed > MAX_ZIP_RATIO:
+            raise FileRefused("unsafe_file")
+        for info in infos:
+            if info.filename.startswith(("/", "\\")) or ".." in info.filename.replace("\\", "/").split("/"):
+                raise FileRefused("unsafe_file")
+
+
+def check_zip_parts(path: Path) -> None:
+    """Every part of a workbook whose directory passed `sniff`: XML without declarations that
+    expand (see `_prolog_is_safe`), and no part larger than the directory says."""
+    with _archive(path) as archive:
+        for info in archive.infolist():
+            with archive.open(info) as member:
+                if info.filename.lower().endswith(_XML_PARTS):
+                    head = member.read(_PROLOG)
+                    if not _prolog_is_safe(head, complete=len(head) < _PROLOG):
+                        raise FileRefused("unsafe_file")
+                # Read to the end in bounded blocks: zipfile stops at the declared size and
+                # checks the CRC, so a part that lies about its size is refused here, before
+                # a row is read from a parser that trusted the declared sizes.
+                while member.read(1 << 20):
+                    pass
+
+
+@contextlib.contextmanager
+def _archive(path: Path) -> Iterator[zipfile.ZipFile]:
     try:
         with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            names = {info.filename for info in infos}
-            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-                raise FileRefused("not_what_name_says", found="zip")
-            unzipped = sum(info.file_size for info in infos)
-            packed = max(1, sum(info.compress_size for info in infos))
-            if unzipped > limit or unzipped / packed > MAX_ZIP_RATIO:
-                raise FileRefused("unsafe_file")
-            for info in infos:
-                if info.filename.startswith(("/", "\\")) or ".." in info.filename.replace("\\", "/").split("/"):
-                    raise FileRefused("unsafe_file")
-            for info in infos:
-                with archive.open(info) as member:
-                    if info.filename.lower().endswith(_XML_PARTS):
-                        head = member.read(_PROLOG)
-                        if not _prolog_is_safe(head, complete=len(head) < _PROLOG):
-                            raise FileRefused("unsafe_file")
-                    # Read to the end in bounded blocks: zipfile stops at the declared size and
-                    # checks the CRC, so a part that lies about its size is refused here, before
-                    # a parser trusts the declared sizes the ratio check used.
-                    while member.read(1 << 20):
-                        pass
+            yield archive
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
         raise FileRefused("unreadable", found="xlsx") from exc
 

@@ -6,7 +6,8 @@ apart (A1 and XFD1048576) makes it allocate the whole rectangle, so the process 
 is killed for its memory. Neither may end a load with a traceback, a dead worker or an
 unrecorded batch. So the workbook is opened in a forked child with a memory and CPU limit
 and its stderr silenced; the child sends back each visible sheet's rows over a pipe, in
-blocks (it blocks while the reader is busy, so memory stays flat), and any failure as a
+blocks of columns as Arrow arrays (cellblock.py; it blocks while the reader is busy, so
+memory stays flat, and reads on while the reader normalises), and any failure as a
 refusal: `password_protected` for calamine's PasswordError, `unreadable` for the rest,
 including a child that died. The panic's text goes to the log, never to the console.
 """
@@ -15,20 +16,27 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import fcntl
 import gc
+import importlib.abc
 import logging
 import os
 import pickle
 import signal
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
+from cityops.extract.cellblock import Block
 from cityops.extract.sniff import FileRefused
 
 log = logging.getLogger("cityops.extract")
 Row = tuple[int, list[Any]]
-BLOCK_ROWS = 2048
+PIPE_BYTES = 1 << 20  # Linux's default most for a pipe: about 4,000 rows of a hotline month
+BLOCK_ROWS = 4096  # rows per message, about a pipe full: fewer means more Arrow calls, more less overlap
 
 
 def reader_limit_bytes() -> int:
@@ -61,6 +69,15 @@ def _limit_child() -> None:
     os.dup2(devnull, 1)
 
 
+class _NoPandas(importlib.abc.MetaPathFinder):
+    """pyarrow imports pandas on its first conversion, only to look for pandas arrays (0.3 s);
+    the child converts lists, so an import of pandas fails there, and pyarrow does without."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> None:
+        if fullname.partition(".")[0] == "pandas":
+            raise ImportError("not in the workbook reader's child")
+
+
 def _child(path: Path, out) -> None:
     """Runs in the forked child: every visible sheet, then 'done'; or one refusal."""
     import python_calamine
@@ -77,14 +94,14 @@ def _child(path: Path, out) -> None:
         for name in visible:
             sheet = workbook.get_sheet_by_name(name)
             send("sheet", name)
-            block: list[Row] = []
-            for number, cells in enumerate(sheet.iter_rows(), start=1):
-                block.append((number, list(cells)))
-                if len(block) == BLOCK_ROWS:
-                    send("rows", block)
-                    block = []
-            if block:
-                send("rows", block)
+            first, rows = 1, []
+            for cells in sheet.iter_rows():
+                rows.append(cells)
+                if len(rows) == BLOCK_ROWS:
+                    send("block", Block.of(first, rows))
+                    first, rows = first + len(rows), []
+            if rows:
+                send("block", Block.of(first, rows))
             del sheet
         send("done")
     except python_calamine.PasswordError as exc:
@@ -101,12 +118,15 @@ class _Reader:
 
         self.path = path
         read_end, write_end = os.pipe()
+        with contextlib.suppress(OSError, AttributeError):  # Linux: the child writes ahead while the reader works
+            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         self.pid = os.fork()
         if self.pid == 0:  # the child: never returns
             code = 0
             try:
                 os.close(read_end)
                 gc.disable()  # short-lived, and bounded by its limits
+                sys.meta_path.insert(0, _NoPandas())
                 _limit_child()
                 with os.fdopen(write_end, "wb", buffering=1 << 16) as out:
                     _child(path, out)
@@ -117,6 +137,7 @@ class _Reader:
         os.close(write_end)
         self.stream = os.fdopen(read_end, "rb", buffering=1 << 16)
         self.finished = False
+        pa.array([], pa.string())  # pyarrow's first conversion imports pandas: here, while the child reads
 
     def next(self) -> tuple:
         if self.finished:
@@ -162,8 +183,36 @@ def _describe(status: int | None) -> str:
     return f"exit status {os.WEXITSTATUS(status)}"
 
 
-def workbook_sheets(path: Path) -> Iterator[Iterator[Row]]:
-    """Each visible sheet's rows, read apart; FileRefused when the workbook cannot be read."""
+class SheetRows(Iterator[Row]):
+    """One sheet's rows; `blocks()` gives the rest of them as the child sent them, by column."""
+
+    def __init__(self, blocks: Iterator[Block]) -> None:
+        self._blocks = blocks
+        self._block: Block | None = None
+        self._rows: Iterator[Row] = iter(())
+        self._taken = 0  # rows of `_block` handed out
+
+    def __next__(self) -> Row:
+        while True:
+            row = next(self._rows, None)
+            if row is not None:
+                self._taken += 1
+                return row
+            self._block = next(self._blocks)  # StopIteration: the sheet's end
+            self._rows, self._taken = self._block.rows(), 0
+
+    def blocks(self) -> Iterator[Block]:
+        """The rows not handed out yet (the rest of the current block first), a block at a time."""
+        if self._block is not None and self._taken < self._block.count:
+            yield self._block.rest(self._taken)
+        self._block, self._rows = None, iter(())
+        yield from self._blocks
+
+
+def workbook_sheets(path: Path, check: Callable[[], None] | None = None) -> Iterator[SheetRows]:
+    """Each visible sheet's rows, read apart; FileRefused when the workbook cannot be read.
+
+    `check` runs while the child opens the workbook; its refusal comes first."""
     reader = _Reader(path)
     state = {"outer_done": False, "inner_open": False}
 
@@ -172,26 +221,28 @@ def workbook_sheets(path: Path) -> Iterator[Iterator[Row]]:
             reader.close()
 
     try:
+        if check is not None:
+            check()
         message = reader.next()
         while message[0] == "sheet":
             following: list[tuple] = []
 
-            def rows(following: list[tuple] = following) -> Iterator[Row]:
+            def blocks(following: list[tuple] = following) -> Iterator[Block]:
                 state["inner_open"] = True
                 try:
                     while True:
                         found = reader.next()
-                        if found[0] != "rows":
+                        if found[0] != "block":
                             following.append(found)
                             return
-                        yield from found[1]
+                        yield found[1]
                 finally:
                     state["inner_open"] = False
                     finish()
 
-            sheet = rows()
+            sheet = blocks()
             state["inner_open"] = True  # until it is read to its end (or collected)
-            yield sheet
+            yield SheetRows(sheet)
             for _ in sheet:  # the caller moved on to the next sheet: skip the rest of this one
                 pass
             message = following[0] if following else reader.next()

@@ -16,7 +16,6 @@ from typing import Any
 from cityops import periods
 from cityops.errors import AirflowRunFailed
 from cityops.orchestrate.naming import DBT_POOL, DBT_POOL_ARGS, LANDING_CONN_ID, MONTH_CLOSE_DAG_ID
-from cityops.report.month import read_summary, summary_path
 from cityops.settings import PROJECT_ROOT, Home
 
 
@@ -34,7 +33,6 @@ def airflow_env(home: Home) -> dict[str, str]:
             "CITYOPS_HOME": str(home.root),
             # One process, no triggerer: the dbt tasks poke instead of deferring (see dbt_tasks).
             "CITYOPS_AIRFLOW_EMBEDDED": "1",
-            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
             f"AIRFLOW_CONN_{LANDING_CONN_ID.upper()}": json.dumps(
                 {"conn_type": "fs", "extra": {"path": str(home.landing)}}
             ),
@@ -73,7 +71,7 @@ def _alerts(log_file: Path, start: int) -> str:
 
 def ensure_metadata_db(home: Home) -> None:
     """`airflow db migrate` once per CITYOPS_HOME (it costs seconds; re-runs are skipped)."""
-    from cityops.orchestrate.sqlite_metadata import LOCAL_SETTINGS
+    from cityops.orchestrate.local_settings import LOCAL_SETTINGS
 
     marker = home.airflow / ".migrated"
     home.airflow.mkdir(parents=True, exist_ok=True)
@@ -98,7 +96,10 @@ def pool_command() -> list[str]:
 def run_dag(dag_id: str, conf: dict[str, Any], logical_date: str, home: Home | None = None) -> None:
     home = home or Home.from_env()
     ensure_metadata_db(home)
-    _airflow(home, "dags", "test", dag_id, logical_date, "-c", json.dumps(conf))
+    # A DAG in a file of its own name is looked up in that file only, not the whole folder.
+    own_file = PROJECT_ROOT / "dags" / f"{dag_id}.py"
+    only_its_file = ("--dagfile-path", str(own_file)) if own_file.is_file() else ()
+    _airflow(home, "dags", "test", dag_id, logical_date, "-c", json.dumps(conf), *only_its_file)
 
 
 def run_monthly_dag(period: str, home: Home | None = None) -> dict[str, Any]:
@@ -113,6 +114,7 @@ def run_months(period: str, through: str | None = None, home: Home | None = None
     loaded is `unchanged`, and the marts are rebuilt from the current batches.
     """
     from cityops.orchestrate.tasks import months
+    from cityops.report.month import read_summary, summary_path  # SQLAlchemy, openpyxl: not for run_dag
 
     home = home or Home.from_env()
     closing = months(period, through, None)

@@ -1,20 +1,16 @@
-"""The embedded Airflow's SQLite metadata in WAL mode, installed via airflow_local_settings.
+"""The embedded Airflow's SQLite metadata in WAL mode (see cityops.orchestrate.local_settings).
 
-Cosmos' watcher reports every dbt node through Airflow (an XCom per model and test), and
-under SQLite's default journal each of those commits waits for an fsync: a 250-node build
-took four times as long as plain dbt. WAL with synchronous=NORMAL keeps the database
-consistent and only risks the last commits on a power cut, which a re-run repairs.
+`airflow dags test` commits its run, task and XCom state many times, and under SQLite's
+default journal each commit waits for an fsync (when the transform was a task per dbt
+node, a 250-node build took four times as long as plain dbt). WAL with synchronous=NORMAL
+keeps the database consistent and only risks the last commits on a power cut, which a
+re-run repairs.
 Only the one-machine default uses this; the production stack uses PostgreSQL.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-LOCAL_SETTINGS = '''"""Written by cityops (cityops.orchestrate.sqlite_metadata): do not edit."""
-
-from cityops.orchestrate.sqlite_metadata import create_metadata_engine  # noqa: F401
-'''
 
 
 def create_metadata_engine(sql_alchemy_conn: str, *, engine_args: dict[str, Any], connect_args: dict[str, Any]):

@@ -245,8 +245,6 @@ class Stack:
         return self.status()
 
     def _prepare(self, settings: Settings) -> None:
-        from cityops.orchestrate.manifest import ensure_manifest
-
         self.home.ensure()
         taken = [port for port in (settings.port, *settings.ports.values()) if not _bindable(port)]
         if taken:
@@ -260,7 +258,6 @@ class Stack:
         self.passwords_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.passwords_file.write_text(json.dumps({ADMIN: self.admin_password()}))
         self.passwords_file.chmod(0o600)
-        ensure_manifest()  # the transform DAG is rendered from it
         self.logs.mkdir(parents=True, exist_ok=True)
         airflow = Path(sys.executable).with_name("airflow")
         for step in (MIGRATE, DBT_POOL_ARGS):  # the schema, then the dbt build's pool of one

@@ -36,7 +36,6 @@ FIXED: dict[str, str] = {
     "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
     "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
     "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "true",
-    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "false",
     "GX_ANALYTICS_ENABLED": "false",
 }
 # Tunables: these values unless the operator's environment (or .env in compose) sets them.

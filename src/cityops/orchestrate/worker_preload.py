@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import great_expectations  # the gate of every ingest task
 import great_expectations.expectations  # noqa: F401
-from cosmos import DbtTaskGroup  # noqa: F401  (the transform DAG's file, parsed by every dbt task)
 
 import cityops.ingest
 import cityops.orchestrate.dbt_tasks

@@ -1,0 +1,27 @@
+"""The embedded Airflow's airflow_local_settings: what every `airflow` command of `cityops run --airflow` loads.
+
+Two settings, both for the one-machine default only (the production stack has its own):
+- the SQLite metadata in WAL mode (cityops.orchestrate.sqlite_metadata);
+- no collections at exit: `airflow dags test` runs its task in-process, so when it ends the
+  heap holds Airflow, its execution API (FastAPI) and dbt's manifest, and the interpreter's
+  final collections walked all of it for ~2 s after the run had finished. Freezing the heap
+  at exit skips that walk; the process's memory goes back to the OS as it exits anyway.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+
+LOCAL_SETTINGS = '''"""Written by cityops (cityops.orchestrate.local_settings): do not edit."""
+
+from cityops.orchestrate.local_settings import skip_collections_at_exit
+from cityops.orchestrate.sqlite_metadata import create_metadata_engine  # noqa: F401
+
+skip_collections_at_exit()
+'''
+
+
+def skip_collections_at_exit() -> None:
+    """Freeze the heap once the exit handlers registered after this one have run (logging's flush runs after)."""
+    atexit.register(gc.freeze)
