@@ -136,7 +136,11 @@ def _row_values(
     if not rows or not columns:
         return {}
     cols = sql.SQL(", ").join(map(sql.Identifier, columns))
-    query = sql.SQL("select _row, {} from {} where _row = any(%s)").format(cols, table)
+    # The rows are staged in file order and these are the first failing ones: the LIMIT ends
+    # the scan once they are found, usually near the start of the table.
+    query = sql.SQL("select _row, {} from {} where _row = any(%s) limit {}").format(
+        cols, table, sql.Literal(len(set(rows)))
+    )
     return {r[0]: r[1:] for r in conn.execute(query, (rows,))}
 
 
@@ -144,12 +148,15 @@ def _to_problems(conn, contract: Contract, table, check: Check, outcome: dict, p
     if check.row_query:  # the rule's own SQL names the failing rows and what was allowed on each
         schema, name = table._obj  # type: ignore[attr-defined]
         failing = sql.SQL(check.row_query.replace("{batch}", "{}")).format(sql.Identifier(schema, name))
-        total = conn.execute(sql.SQL("select count(*) from ({}) as failing").format(failing)).fetchone()[0]
+        # The first failing rows and how many fail, in one scan of the batch.
         rows = conn.execute(
-            sql.SQL("select * from ({}) as failing order by _row limit {}").format(failing, sql.Literal(ROWS_PER_RULE))
+            sql.SQL("select *, count(*) over () from ({}) as failing order by _row limit {}").format(
+                failing, sql.Literal(ROWS_PER_RULE)
+            )
         ).fetchall()
-        for row, value, allowed, key in rows:
+        for row, value, allowed, key, _ in rows:
             problems.add(check.row_problem(row, value, allowed, key))
+        total = rows[0][-1] if rows else 0
         problems.count_more(check.severity, check.rule, check.header, total - len(rows))
         return
     if check.rule == "missing_streets":  # say which streets are missing, from the staged rows
