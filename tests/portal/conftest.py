@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from cityops.load.schema import ensure_portal
@@ -82,11 +83,17 @@ def portal(home, tmp_path_factory) -> Server:
 
     wait_for("the portal to start", healthy, timeout=180, detail=log.read_text)
     yield Server(url, process, gate, log)
+    descendants = psutil.Process(process.pid).children(recursive=True)  # its upload workers, their GX workers
     process.terminate()
     try:
         process.wait(30)
     except subprocess.TimeoutExpired:
         process.kill()
+    _, alive = psutil.wait_procs(descendants, timeout=30)
+    left = [" ".join(p.cmdline()[-3:]) for p in alive]
+    for leftover in alive:
+        leftover.kill()
+    assert not left, f"the portal stopped but left processes running: {left}"
 
 
 def csrf_of(html: str) -> str:

@@ -16,7 +16,7 @@ def run() -> None:
     if GATED_COMMANDS & set(sys.argv[1:3]):  # `cityops [-v] validate FILE …`
         from cityops.validate.worker import gate_worker
 
-        gate_worker()
+        gate_worker(fork=True)
     from cityops.cli.main import main
 
     main()

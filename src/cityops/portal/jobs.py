@@ -280,7 +280,9 @@ class Runner:
             )
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Uploads not started are cancelled, uploads under way finish. Waiting is also what lets
+        the workers exit: without it they, and their GX workers, outlived the portal."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def default_workers() -> int:

@@ -46,14 +46,19 @@ _worker: GateWorker | None = None
 _failed = False
 
 
-def gate_worker() -> GateWorker | None:
-    """This process's worker, started on first use; None where GX runs in-process."""
+def gate_worker(*, fork: bool = False) -> GateWorker | None:
+    """This process's worker, started on first use; None where GX runs in-process.
+
+    `fork`: only the command line's entry point asks for it, before it has opened anything
+    (validate/ingest: cli/entry.py). Anywhere else (a pool worker of the portal, an Airflow
+    task) the worker is a new interpreter: a forked one would inherit the host's pipes and
+    keep them open, and the host's own parent would wait on them for ever."""
     global _worker
     with _lock:
         if _worker is not None and _worker.parent != os.getpid():
             _worker = None  # a forked child: the pipes are its parent's
         if _worker is None and not _failed and _wanted():
-            _worker = GateWorker()
+            _worker = GateWorker(fork=fork and hasattr(os, "fork") and threading.active_count() == 1)
             atexit.register(_worker.close)
         return _worker
 
@@ -82,13 +87,13 @@ def _receive(stream: IO[bytes]) -> Any:
 class GateWorker:
     """The parent's side of the worker: its process id and the two pipes."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fork: bool = False) -> None:
         self.parent = os.getpid()
         self.lock = threading.Lock()
         self.pid: int | None = None
-        # Forked where it is safe (one thread: the command line), the worker starts importing GX
-        # at once, with everything this process has imported already in it; else a new interpreter.
-        if hasattr(os, "fork") and threading.active_count() == 1:
+        # Forked, the worker starts importing GX at once, with everything this process has
+        # imported already in it; spawned, it is a new interpreter.
+        if fork:
             self._fork()
         else:
             self._spawn()
