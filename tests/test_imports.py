@@ -18,6 +18,7 @@ PACKAGES = {"cityops": ROOT / "src" / "cityops", "cityops_dev": ROOT / "dev" / "
 SHARED = {
     "contracts",
     "errors",
+    "forking",
     "locks",
     "messages",
     "outcomes",

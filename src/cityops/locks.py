@@ -6,8 +6,10 @@
 - a batch being worked on: held by the loading session for its whole life, so a later
   load that can take it knows the first one died (see load/publish.recover_interrupted);
 - a dataset's month while its batch is published: two loads of one month queue, and the
-  second sees the first's result.
-The two keyed locks use different hash seeds, so a batch id never collides with a month.
+  second sees the first's result;
+- a copy staged in `marts__next` while it is filled (transform/side_schema.py): the model
+  that reads it first waits (macros/unseen_batches.sql, with the same key and seed).
+The keyed locks use different hash seeds, so a batch id never collides with a month.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import psycopg
 
 SCHEMA_DDL = 727001
 DBT_BUILD = 727002
-_BATCH_SEED, _MONTH_SEED = 1, 0
+_BATCH_SEED, _MONTH_SEED, _STAGED_COPY_SEED = 1, 0, 2
 
 # For scripts that run outside a psycopg session (the restore's psql prelude).
 SCHEMA_DDL_SQL = f"select pg_advisory_xact_lock({SCHEMA_DDL});"
@@ -60,3 +62,12 @@ def lock_month(conn: psycopg.Connection, dataset: str, period: dt.date) -> None:
     """Queue behind any other publish of the same dataset and month, until this transaction ends."""
     key = f"cityops:{dataset}:{period.isoformat()}"
     conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, %s))", (key, _MONTH_SEED))
+
+
+def lock_staged_copy(conn: psycopg.Connection, relation: str) -> None:
+    """Held while `relation` (schema.name) is filled; its readers take it shared, and wait."""
+    conn.execute("select pg_advisory_lock(hashtextextended(%s, %s))", (relation, _STAGED_COPY_SEED))
+
+
+def unlock_staged_copy(conn: psycopg.Connection, relation: str) -> None:
+    conn.execute("select pg_advisory_unlock(hashtextextended(%s, %s))", (relation, _STAGED_COPY_SEED))

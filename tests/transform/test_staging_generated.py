@@ -17,6 +17,7 @@ import yaml
 from cityops.contracts import all_contracts, get_contract
 from cityops.reference import seed_rows
 from cityops.transform.sources import COMMAND, stale_files, write_sources
+from cityops.transform.staging import scoped
 from tests.fixtures.commands import ROOT, cityops
 from tests.fixtures.db import query
 
@@ -109,10 +110,13 @@ def test_a_new_contract_gets_its_staging_model_and_its_tests(project, wh, tmp_pa
     tests = {c["name"]: c.get("data_tests", []) for c in docs["columns"]}
     assert "_batch_period as month_start" in model.read_text(encoding="utf-8"), "no month column: the batch's"
     assert "repaired = '是' as is_repaired" in model.read_text(encoding="utf-8")
-    assert tests["fault_id"] == ["not_null"] and tests["note"] == []  # blank: reject / blank: null
-    assert {"accepted_values": {"arguments": {"values": ["不亮", "常亮", "灯杆损坏"]}}} in tests["kind"]
-    assert {"relationships": {"arguments": {"to": "ref('ref_streets')", "field": "street_name"}}} in tests["street"]
-    assert docs["data_tests"] == [{"unique_combination": {"arguments": {"columns": ["month_start", "fault_id"]}}}]
+    # each checks a row (the grain: a batch's month) at a time, so a build of new batches checks theirs only
+    assert tests["fault_id"] == [scoped("not_null")] and tests["note"] == []  # blank: reject / blank: null
+    assert scoped({"accepted_values": {"arguments": {"values": ["不亮", "常亮", "灯杆损坏"]}}}) in tests["kind"]
+    street = {"relationships": {"arguments": {"to": "ref('ref_streets')", "field": "street_name"}}}
+    assert scoped(street) in tests["street"]
+    grain = {"unique_combination": {"arguments": {"columns": ["month_start", "fault_id"]}}}
+    assert docs["data_tests"] == [scoped(grain)]
     assert docs["description"].startswith("One row per fault × month")
     vocabulary = (project / "macros" / "contract_vocabulary.sql").read_text(encoding="utf-8")
     assert f'"{LAMPS}": {{' in vocabulary and json.dumps(["不亮", "常亮", "灯杆损坏"], ensure_ascii=False) in vocabulary

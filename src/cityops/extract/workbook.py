@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from cityops.extract.cellblock import Block
 from cityops.extract.sniff import FileRefused
+from cityops.forking import forked
 
 log = logging.getLogger("cityops.extract")
 Row = tuple[int, list[Any]]
@@ -120,20 +121,16 @@ class _Reader:
         read_end, write_end = os.pipe()
         with contextlib.suppress(OSError, AttributeError):  # Linux: the child writes ahead while the reader works
             fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: never returns
-            code = 0
-            try:
-                os.close(read_end)
-                gc.disable()  # short-lived, and bounded by its limits
-                sys.meta_path.insert(0, _NoPandas())
-                _limit_child()
-                with os.fdopen(write_end, "wb", buffering=1 << 16) as out:
-                    _child(path, out)
-            except BaseException:  # a broken pipe (the reader stopped early) included
-                code = 1
-            finally:
-                os._exit(code)
+
+        def child() -> None:
+            os.close(read_end)
+            gc.disable()  # short-lived, and bounded by its limits
+            sys.meta_path.insert(0, _NoPandas())
+            _limit_child()
+            with os.fdopen(write_end, "wb", buffering=1 << 16) as out:
+                _child(path, out)
+
+        self.pid = forked(child)
         os.close(write_end)
         self.stream = os.fdopen(read_end, "rb", buffering=1 << 16)
         self.finished = False

@@ -6,8 +6,9 @@ and logs go under CITYOPS_HOME so the project folder stays clean.
 Write-audit-publish, one path for every caller (`cityops build`, `cityops run`, the DAGs'
 `dbt_build` task, a backfill): under the build lock, decide from the state before dbt
 starts what changed (transform/freshness.py); build it and its tests into a side schema
-(`marts__next`, see macros/generate_schema_name.sql), the incremental facts included (a
-copy of the published table gets the new batches); only when nothing failed at error
+(`marts__next`, see macros/generate_schema_name.sql and transform/side_schema.py), the
+incremental facts included (a copy of the published table gets the new batches); only
+when nothing failed at error
 severity do the built marts move into `marts`, in one transaction. A failing test leaves
 BI reading the previous marts, incremental facts included.
 """
@@ -20,8 +21,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from psycopg import sql
-
 from cityops import locks
 from cityops.contracts import all_contracts
 from cityops.errors import BuildFailed, BuildNotPublished
@@ -29,11 +28,11 @@ from cityops.load.access import grant_service_access
 from cityops.load.schema import ensure_schema
 from cityops.load.warehouse import connect, dbt_connection
 from cityops.settings import Home, dbt_project_dir
-from cityops.transform import freshness
+from cityops.transform import freshness, side_schema
 from cityops.transform.freshness import SKIPPED_BUILD
+from cityops.transform.side_schema import NEXT
 
 log = logging.getLogger("cityops.build")
-MARTS, NEXT, PREVIOUS = "marts", "marts__next", "marts__previous"
 
 
 @dataclass
@@ -98,10 +97,11 @@ def prepare(home: Home) -> None:
     os.environ.update(dbt_env(home))
 
 
-def invoke(home: Home, command: str, *extra: str):
+def invoke(home: Home, command: str, *extra: str, prepared: bool = False):
     from dbt.cli.main import dbtRunner
 
-    prepare(home)
+    if not prepared:
+        prepare(home)
     log.info("dbt %s %s", command, " ".join(extra))
     return dbtRunner().invoke(dbt_args(home, command, "--quiet", *extra))
 
@@ -123,75 +123,6 @@ def extra_vars() -> dict:
     return json.loads(text) if text else {}
 
 
-_DROP = {"r": "table", "p": "table", "v": "view", "m": "materialized view"}
-
-
-def _relations(conn, schema: str) -> dict[str, str]:
-    rows = conn.execute(
-        "select c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-        "where n.nspname = %s and c.relkind in ('r', 'p', 'v', 'm')",
-        (schema,),
-    ).fetchall()
-    return dict(rows)
-
-
-def _stage_next(conn, marts: list[MartModel], selected: set[str] | None) -> None:
-    """`marts__next` before a partial build: what dbt reads there, without copying what it rebuilds.
-
-    - a mart the build does not select: a view on the published one, so the selected marts
-      and their tests read it as it is (dropped with the schema, never published);
-    - a selected incremental mart: a copy of the published table, which dbt then adds the
-      new batches to. The incremental facts are published by the same swap as the rest, so
-      a failing test leaves them as they were too.
-    A full build (selected None) reads nothing of `marts`: it builds every mart in the side schema.
-    """
-    conn.execute(f"create schema {NEXT}")
-    if selected is None:
-        return
-    published = _relations(conn, MARTS)
-    for mart in marts:
-        if mart.relation not in published:
-            continue
-        source, target = sql.Identifier(MARTS, mart.relation), sql.Identifier(NEXT, mart.relation)
-        if mart.unique_id not in selected:
-            conn.execute(sql.SQL("create view {} as select * from {}").format(target, source))
-        elif mart.incremental:
-            # Autovacuum off until the swap: a VACUUM ANALYZE of the fresh copy, started while
-            # dbt's transaction adds to it, deadlocks with that transaction's COMMENT ON (the
-            # soak hit it in 2 builds of 3). ANALYZE now, so the planner has the statistics.
-            conn.execute(
-                sql.SQL(
-                    "create table {} (like {} including all excluding indexes) with (autovacuum_enabled = false)"
-                ).format(target, source)
-            )
-            conn.execute(sql.SQL("insert into {} select * from {}").format(target, source))
-            conn.execute(sql.SQL("analyze {}").format(target))
-
-
-def _swap_in(conn, built: list[str]) -> None:
-    """The marts this build made in `marts__next` replace their namesakes in `marts`, atomically.
-
-    Relations move (ALTER ... SET SCHEMA): no copy, and their grants and comments go with them.
-    The stand-ins of marts it did not build are dropped with `marts__next`.
-    """
-    with conn.transaction():
-        conn.execute(f"create schema if not exists {MARTS}")
-        published = _relations(conn, MARTS)
-        made = _relations(conn, NEXT)
-        for name in built:
-            if name in published:
-                conn.execute(
-                    sql.SQL("drop {} {} cascade").format(sql.SQL(_DROP[published[name]]), sql.Identifier(MARTS, name))
-                )
-            conn.execute(
-                sql.SQL("alter {} {} set schema {}").format(
-                    sql.SQL(_DROP[made[name]]), sql.Identifier(NEXT, name), sql.Identifier(MARTS)
-                )
-            )
-            if made[name] in ("r", "p"):  # a copy staged with autovacuum off gets it back once published
-                conn.execute(sql.SQL("alter table {} reset (autovacuum_enabled)").format(sql.Identifier(MARTS, name)))
-
-
 def build(*, full_refresh: bool = False, select: str | None = None, home: Home | None = None) -> BuildResult:
     """Build what changed and its tests; publish the marts only if no test at error severity failed.
 
@@ -208,23 +139,30 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
         if todo.skip:
             return BuildResult(success=True, skipped=True, reason=todo.reason, mart_rows=mart_row_counts(home))
         variables = {**extra_vars(), "cityops_marts_schema": NEXT}
+        copies = None
         try:
-            conn.execute(f"drop schema if exists {NEXT} cascade")
-            runner, marts = _parse(home, variables)
+            side_schema.create(conn, todo.tested)
+            # the copies of the incremental facts the changed datasets feed, filled while dbt starts
+            copies = side_schema.BackgroundCopies(home, side_schema.likely_copies(todo.state_dir, todo.datasets))
+            prepare(home)
+            side_schema.stand_in(conn, partial=todo.select is not None, copied=set(copies.names))
             common = ["--vars", json.dumps(variables)] + (["--state", str(todo.state_dir)] if todo.state_dir else [])
             selection = ["--select", *todo.select] if todo.select else []
             if todo.skip_unit_tests:
                 selection += ["--exclude-resource-type", "unit_test"]
-            selected = _selected(runner, home, [*selection, *common]) if todo.select else None
-            _stage_next(conn, marts, selected)
             extra = ["--full-refresh"] if full_refresh else []
-            result = _run_dbt(home, [*extra, *selection, *common], runner=runner)
+            # Only batches changed: the manifest on record is this project's, and writing it
+            # (twice: after parse, after the run) cost ~1 s a build. run_results.json still is.
+            manifest = not todo.same_project
+            result = _run_dbt(home, [*extra, *selection, *common], prepared=True, manifest=manifest)
             result.reason = todo.reason
             if result.success:
-                _swap_in(conn, result.built)
-                freshness.record_good_build(home, todo.state, conn)
+                side_schema.swap_in(conn, result.built)
+                freshness.record_good_build(home, todo.state, conn, manifest=manifest)
         finally:
-            conn.execute(f"drop schema if exists {NEXT} cascade")
+            if copies is not None:
+                copies.finish()
+            side_schema.drop(conn)
     result.mart_rows = mart_row_counts(home)
     if not result.success:
         raise BuildNotPublished(
@@ -250,60 +188,12 @@ def _build_in_place(home: Home, select: str, full_refresh: bool) -> BuildResult:
     return result
 
 
-@dataclass
-class MartModel:
-    unique_id: str
-    relation: str
-    incremental: bool
-
-
-def _parse(home: Home, variables: dict) -> tuple[Any, list[MartModel]]:
-    """Parse once (partial parse keeps it warm under CITYOPS_HOME); every later step reuses it."""
-    from dbt.cli.main import dbtRunner
-
-    prepare(home)
-    parsed = dbtRunner().invoke(dbt_args(home, "parse", "--quiet", "--vars", json.dumps(variables)))
-    if not parsed.success or parsed.result is None:
-        raise BuildFailed(f"dbt could not parse the project: {parsed.exception}. Logs: {home.logs / 'dbt'}")
-    manifest = parsed.result
-    marts = [
-        MartModel(uid, node.alias or node.name, node.config.materialized == "incremental")
-        for uid, node in manifest.nodes.items()
-        if node.resource_type == "model" and node.schema == NEXT
-    ]
-    return dbtRunner(manifest=manifest), marts
-
-
-def _selected(runner, home: Home, extra: list[str]) -> set[str]:
-    """The unique ids of the models a selection builds (`dbt ls` on the parsed manifest)."""
-    listed = runner.invoke(
-        dbt_args(
-            home,
-            "ls",
-            "--log-level",
-            "none",
-            "--resource-type",
-            "model",
-            "--output",
-            "json",
-            "--output-keys",
-            "unique_id",
-        )
-        + extra
-    )
-    if not listed.success:
-        raise BuildFailed(f"dbt could not list the selection: {listed.exception}. Logs: {home.logs / 'dbt'}")
-    return {json.loads(line)["unique_id"] for line in listed.result or []}
-
-
-def _run_dbt(home: Home, extra: list[str], runner=None) -> BuildResult:
-    if runner is None:
-        outcome = invoke(home, "build", *extra)
-    else:
-        log.info("dbt build %s", " ".join(extra))
-        outcome = runner.invoke(dbt_args(home, "build", "--quiet", *extra))
+def _run_dbt(home: Home, extra: list[str], prepared: bool = False, manifest: bool = True) -> BuildResult:
+    outcome = invoke(home, "build", *extra, *([] if manifest else ["--no-write-json"]), prepared=prepared)
     if outcome.exception is not None:
         raise BuildFailed(f"dbt could not run: {outcome.exception}. Logs: {home.logs / 'dbt'}")
+    if not manifest and outcome.result is not None:  # what dbt writes unless --no-write-json
+        outcome.result.write(str(home.dbt_target / "run_results.json"))
     result = BuildResult(success=bool(outcome.success))
     for node in outcome.result or []:
         status = str(node.status)

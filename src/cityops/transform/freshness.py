@@ -13,7 +13,9 @@ The next build then selects only what changed since (see `plan`):
   under CITYOPS_HOME/dbt/state;
 - always the build gate (`tag:build_gate`): a rehearsed failure fails any build;
 - the data tests of what is built; dbt's unit tests (fixed inputs: they check the SQL, not
-  the data) only when the project changed.
+  the data) only when the project changed. When only batches changed, the tests that read
+  a row at a time check the new batches' rows only (`tested`: the batches current when the
+  last good build started, which passed them; macros/new_batches.sql).
 Everything is built when there is no record of a good build, when a relation it left has
 gone (a warehouse restored or emptied), or when asked (`--full-refresh`). Nothing changed:
 no dbt at all.
@@ -43,6 +45,7 @@ class BuildState:
     project: str
     batches: dict[str, str]
     relations: list[str] = field(default_factory=list)
+    current: list[str] = field(default_factory=list)  # the batch ids that stood
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,6 +62,14 @@ class Plan:
     state_dir: Path | None = None  # the last good build's manifest, for state:modified
     # dbt's unit tests check the SQL, not the data: a build of new batches alone skips them.
     skip_unit_tests: bool = False
+    # The batches whose rows passed this project's data tests; empty: test every row.
+    tested: list[str] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)  # those with new or corrected batches
+
+    @property
+    def same_project(self) -> bool:
+        """Only batches changed: the last good build's manifest is this project's (unit tests skipped)."""
+        return self.skip_unit_tests
 
 
 def project_digest() -> str:
@@ -81,6 +92,13 @@ def published_batches(conn) -> dict[str, str]:
     return {dataset: f"{count}|{last.isoformat() if last else ''}" for dataset, count, last in rows}
 
 
+def current_batches(conn) -> list[str]:
+    if not conn.execute("select to_regclass('audit.ingest_batches') is not null").fetchone()[0]:
+        return []
+    rows = conn.execute("select batch_id::text from audit.ingest_batches where status = 'current' order by 1")
+    return [r[0] for r in rows]
+
+
 def built_relations(conn) -> list[str]:
     rows = conn.execute(
         "select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
@@ -92,7 +110,7 @@ def built_relations(conn) -> list[str]:
 
 def current_state(conn) -> BuildState:
     """The state the marts would be built from, read now (before dbt starts)."""
-    return BuildState(project=project_digest(), batches=published_batches(conn))
+    return BuildState(project=project_digest(), batches=published_batches(conn), current=current_batches(conn))
 
 
 def _state_file(home: Home) -> Path:
@@ -107,20 +125,26 @@ def last_good_build(home: Home) -> BuildState | None:
     path = _state_file(home)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return BuildState(project=data["project"], batches=dict(data["batches"]), relations=list(data["relations"]))
+        return BuildState(
+            project=data["project"],
+            batches=dict(data["batches"]),
+            relations=list(data["relations"]),
+            current=list(data.get("current", [])),  # a record from before it was kept: test every row
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def record_good_build(home: Home, before: BuildState, conn) -> None:
-    """After a good build: the state read before dbt started, the relations it left, its manifest."""
-    recorded = BuildState(before.project, before.batches, built_relations(conn))
+def record_good_build(home: Home, before: BuildState, conn, *, manifest: bool = True) -> None:
+    """After a good build: the state read before dbt started, the relations it left, its
+    manifest (`manifest` False: the project is the last good build's, so is its manifest)."""
+    recorded = BuildState(before.project, before.batches, built_relations(conn), before.current)
     path = _state_file(home)
     path.parent.mkdir(parents=True, exist_ok=True)
-    manifest = home.dbt_target / "manifest.json"
-    if manifest.is_file():
+    written = home.dbt_target / "manifest.json"
+    if manifest and written.is_file():
         state_dir(home).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(manifest, state_dir(home) / "manifest.json")
+        shutil.copyfile(written, state_dir(home) / "manifest.json")
     partial = path.with_suffix(".part")
     partial.write_text(json.dumps(recorded.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     partial.replace(path)
@@ -158,7 +182,13 @@ def plan(home: Home, conn, *, full_refresh: bool = False) -> Plan:
         return Plan(now, "nothing loaded or changed since the last good build", skip=True)
     code_changed = now.project != last.project
     return Plan(
-        now, "; ".join(reasons), select=[*select, GATE], state_dir=manifest_dir, skip_unit_tests=not code_changed
+        now,
+        "; ".join(reasons),
+        select=[*select, GATE],
+        state_dir=manifest_dir,
+        skip_unit_tests=not code_changed,
+        tested=[] if code_changed else last.current,
+        datasets=changed,
     )
 
 

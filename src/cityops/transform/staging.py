@@ -13,6 +13,10 @@ The yml documents each column in both languages (the contract's descriptions) an
 what the contract promises: `not_null` where a blank is rejected, `accepted_values` from an
 enum's values and the water classes, `relationships` to the seed registry a column names,
 and the grain (the month and the contract's key) as `unique_combination`.
+
+These tests read one row (or, for a file without a month column, one batch's month) at a
+time, so a build of new batches tests only those batches' rows (`where: __new_batches__`,
+macros/new_batches.sql): the rows of earlier batches passed the same tests when they came.
 """
 
 from __future__ import annotations
@@ -35,6 +39,17 @@ MONTH_DESCRIPTION = "统计月份（月初日期）| reporting month, as its fir
 BATCH_MONTH_DESCRIPTION = (
     "统计月份（批次所属月份，月初日期）| reporting month: the month of the batch, as its first day"
 )
+
+
+NEW_BATCHES = "__new_batches__"  # macros/new_batches.sql
+
+
+def scoped(test: str | dict[str, Any]) -> dict[str, Any]:
+    """A test that checks the rows of new batches only (a full build checks every row)."""
+    if isinstance(test, str):
+        return {test: {"config": {"where": NEW_BATCHES}}}
+    ((name, body),) = test.items()
+    return {name: {**body, "config": {"where": NEW_BATCHES}}}
 
 
 @dataclass(frozen=True)
@@ -101,18 +116,18 @@ def _tests(col: Column) -> list[Any]:
     if col.reference:
         seed, key = REGISTRIES[col.reference]
         tests.append({"relationships": {"arguments": {"to": f"ref('{seed}')", "field": key}}})
-    return tests
+    return [scoped(test) for test in tests]
 
 
 def staged_columns(contract: Contract) -> list[StagedColumn]:
     """The staging model's columns, in order: what each is, where it comes from, what is tested."""
     columns = []
     if takes_batch_month(contract):
-        columns.append(StagedColumn(MONTH, "_batch_period", BATCH_MONTH_DESCRIPTION, ["not_null"]))
+        columns.append(StagedColumn(MONTH, "_batch_period", BATCH_MONTH_DESCRIPTION, [scoped("not_null")]))
     for col in contract.columns:
         description = MONTH_DESCRIPTION if col.name == "period" else column_description(col)
         columns.append(StagedColumn(staged_name(col), _expression(col), description, _tests(col)))
-    columns.append(StagedColumn("batch_id", "_batch_id", "批次 | batch that delivered the row", ["not_null"]))
+    columns.append(StagedColumn("batch_id", "_batch_id", "批次 | batch that delivered the row", [scoped("not_null")]))
     columns.append(StagedColumn("loaded_at", "_loaded_at", "入库时间 | when the batch was published"))
     return columns
 
@@ -121,6 +136,13 @@ def grain(contract: Contract) -> list[str]:
     """The columns no two rows of the staging model share: the month, then the contract's key."""
     names = [MONTH] + [staged_name(contract.column(k)) for k in contract.key]
     return list(dict.fromkeys(names))
+
+
+def grain_test(contract: Contract) -> dict[str, Any]:
+    """Unique on the grain. A file without a month column takes its batch's month: one batch
+    per month, so the rows of new batches cannot clash with earlier ones and only they are checked."""
+    test = {"unique_combination": {"arguments": {"columns": grain(contract)}}}
+    return scoped(test) if takes_batch_month(contract) else test
 
 
 def _grain_words(contract: Contract) -> str:
@@ -155,7 +177,7 @@ def render_yml(contract: Contract) -> str:
         "description": f"One row per {_grain_words(contract)}, current batches only. "
         f"{contract.title_zh} | {contract.title_en} ({contract.department}): the contract's columns, "
         "named for the marts; raw keeps every batch received.",
-        "data_tests": [{"unique_combination": {"arguments": {"columns": grain(contract)}}}],
+        "data_tests": [grain_test(contract)],
         "columns": [],
     }
     for col in staged_columns(contract):

@@ -32,6 +32,8 @@ import threading
 import traceback
 from typing import IO, TYPE_CHECKING, Any
 
+from cityops.forking import forked
+
 if TYPE_CHECKING:  # imported where used: the command line forks this worker before importing anything
     from psycopg import sql
 
@@ -105,20 +107,16 @@ class GateWorker:
     def _fork(self) -> None:
         request_read, request_write = os.pipe()
         answer_read, answer_write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker: never returns
-            code = 0
-            try:
-                os.close(request_write)
-                os.close(answer_read)
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, 1)  # whatever a library prints must not reach this command's output
-                os.dup2(devnull, 2)
-                _serve(os.fdopen(request_read, "rb"), os.fdopen(answer_write, "wb"))
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)  # not the parent's atexit handlers, nor its buffered output
+
+        def worker() -> None:
+            os.close(request_write)
+            os.close(answer_read)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)  # whatever a library prints must not reach this command's output
+            os.dup2(devnull, 2)
+            _serve(os.fdopen(request_read, "rb"), os.fdopen(answer_write, "wb"))
+
+        pid = forked(worker)
         os.close(request_read)
         os.close(answer_write)
         self.pid, self.requests, self.answers = pid, os.fdopen(request_write, "wb"), os.fdopen(answer_read, "rb")

@@ -2,19 +2,7 @@
     Incremental by reporting month, as fct_hotline_tickets: only batches not yet in the
     fact are read, and each month they cover is replaced whole (delete+insert).
 -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month_start',
-        on_schema_change='append_new_columns',
-        post_hook=[
-            "create index if not exists fct_grid_cases_month on {{ this }} (month_start)",
-            "create index if not exists fct_grid_cases_batch on {{ this }} (batch_id)",
-            "{{ keep_current_batches() }}",
-        ],
-    )
-}}
+{{ config(**incremental_by_batch_month('fct_grid_cases', indexed=true)) }}
 
 with
 

@@ -1,3 +1,6 @@
+{#- Incremental by month, as the case fact it rolls up: a new month recomputes that month, not the year. -#}
+{{ config(**incremental_by_batch_month('fct_grid_street_monthly')) }}
+
 -- One row per street × category × month: grid-case volumes and rates.
 -- on-time closure = closed and not overdue / closed; overdue = overdue / all cases.
 -- Built on the case fact (a mart at a finer grain, incremental), as the hotline's.
@@ -5,6 +8,7 @@ with
 
 cases as (
     select * from {{ ref('fct_grid_cases') }}
+    {{ unseen_batches() }}
 ),
 
 rolled_up as (
@@ -12,6 +16,7 @@ rolled_up as (
         month_start,
         street_code,
         category,
+        batch_id,
         count(*) as cases,
         count(*) filter (where is_closed) as closed_cases,
         count(*) filter (where is_closed and not is_overdue) as closed_on_time,
@@ -22,7 +27,8 @@ rolled_up as (
     group by
         month_start,
         street_code,
-        category
+        category,
+        batch_id
 ),
 
 final as (
@@ -37,7 +43,8 @@ final as (
         closed_on_time::integer as closed_on_time,
         {{ pct('closed_on_time', 'closed_cases') }} as on_time_closure_rate_pct,
         overdue_cases::integer as overdue_cases,
-        {{ pct('overdue_cases', 'cases') }} as overdue_rate_pct
+        {{ pct('overdue_cases', 'cases') }} as overdue_rate_pct,
+        batch_id
     from rolled_up
 )
 

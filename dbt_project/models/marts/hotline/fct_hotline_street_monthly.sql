@@ -1,3 +1,6 @@
+{#- Incremental by month, as the ticket fact it rolls up: a new month recomputes that month, not the year. -#}
+{{ config(**incremental_by_batch_month('fct_hotline_street_monthly')) }}
+
 -- One row per street × category × month: hotline volumes and the plan's service rates.
 -- on-time closure = closed on time / closed; satisfaction = satisfied (满意 or 基本满意) /
 -- rated (未评价 excluded); overdue = marked late / tickets with a verdict.
@@ -7,6 +10,7 @@ with
 
 tickets as (
     select * from {{ ref('fct_hotline_tickets') }}
+    {{ unseen_batches() }}
 ),
 
 rolled_up as (
@@ -15,6 +19,7 @@ rolled_up as (
         month_start,
         street_code,
         category,
+        batch_id,
         count(*) as tickets,
         count(*) filter (
             where request_type = {{ contract_value('hotline_cases', 'request_type', '投诉') }}
@@ -32,7 +37,8 @@ rolled_up as (
     group by
         month_start,
         street_code,
-        category
+        category,
+        batch_id
 ),
 
 final as (
@@ -52,7 +58,8 @@ final as (
         {{ pct('overdue_tickets', 'tickets_with_deadline_verdict') }} as overdue_rate_pct,
         callers::integer as callers,
         repeat_callers::integer as repeat_callers,
-        tickets_from_repeat_callers::integer as tickets_from_repeat_callers
+        tickets_from_repeat_callers::integer as tickets_from_repeat_callers,
+        batch_id
     from rolled_up
 )
 

@@ -3,19 +3,7 @@
     not seen (a new month, or a correction of an old one) and replaces that month's rows
     (delete+insert on month_start), so a ticket dropped from a corrected file goes too.
 -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month_start',
-        on_schema_change='append_new_columns',
-        post_hook=[
-            "create index if not exists fct_hotline_tickets_month on {{ this }} (month_start)",
-            "create index if not exists fct_hotline_tickets_batch on {{ this }} (batch_id)",
-            "{{ keep_current_batches() }}",
-        ],
-    )
-}}
+{{ config(**incremental_by_batch_month('fct_hotline_tickets', indexed=true)) }}
 
 with
 
