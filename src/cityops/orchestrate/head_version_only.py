@@ -56,20 +56,21 @@ def trim_to_the_task_sdk_version() -> None:
         from cadwyn.route_generation import _DELETED_ROUTE_TAG
 
         bundle, router = versions.bundle, routes.execution_api_router
-        expected = (
+        if not (
             isinstance(bundle, VersionBundle)
             and not bundle.head_version.changes
             and bundle.version_values[0] == API_VERSION
             and isinstance(router.routes, list)
-        )
-    except (ImportError, AttributeError, IndexError) as error:
-        log.debug("execution API left with all its versions: %s", error)
+        ):
+            log.debug("execution API left with all its versions: not the bundle or task SDK version expected")
+            return
+        # The same context variable, so anything reading the old bundle's request version still sees it.
+        one_version = VersionBundle(HeadVersion(), Version(API_VERSION), api_version_var=bundle.api_version_var)
+        # Routes only older versions have: Cadwyn drops them from the newest version, and refuses a
+        # bundle in which no version brings them back.
+        kept = [route for route in router.routes if _DELETED_ROUTE_TAG not in getattr(route, "tags", ())]
+    except Exception as error:  # whatever Airflow or Cadwyn have become, leave them as they are
+        log.debug("execution API left with all its versions: %r", error)
         return
-    if not expected:
-        log.debug("execution API left with all its versions: not the bundle or task SDK version expected")
-        return
-    # The same context variable, so anything reading the old bundle's request version still sees it.
-    versions.bundle = VersionBundle(HeadVersion(), Version(API_VERSION), api_version_var=bundle.api_version_var)
-    # Routes only older versions have: Cadwyn drops them from the newest version, and refuses a
-    # bundle in which no version brings them back.
-    router.routes[:] = [route for route in router.routes if _DELETED_ROUTE_TAG not in getattr(route, "tags", ())]
+    versions.bundle = one_version
+    router.routes[:] = kept
