@@ -98,9 +98,21 @@ def gx_outcomes(
             }
         )
     return {
-        name: Outcome(bool(item.success), dict(item.result or {}), _plain_info(item.exception_info))
+        name: Outcome(bool(item.success), _builtins(dict(item.result or {})), _plain_info(item.exception_info))
         for name, item in items.items()
     }
+
+
+def _builtins(value: Any) -> Any:
+    """GX's result in builtin types only. A failing check's row index is keyed by GX's own
+    CaseInsensitiveString: unpickled in the command line, it imported all of GX (2.4 s)."""
+    if isinstance(value, dict):
+        return {_builtins(key): _builtins(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_builtins(item) for item in value]
+    if isinstance(value, str) and type(value) is not str:
+        return value.encode().decode()  # an exact str, whatever the subclass's __str__ does
+    return value
 
 
 def _plain_info(info: Any) -> dict | None:
