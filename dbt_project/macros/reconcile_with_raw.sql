@@ -9,9 +9,14 @@
     - where: which mart rows stand for their month once (a list carried forward to later
       months counts in the month it was sent);
     - the raw side's month is the batch's (audit), so the ticket extracts, which have no
-      period column, reconcile too.
+      period column, reconcile too;
+    - changed_months_only: a fact incremental by batch month; in a build of new batches only
+      the months those batches touched are compared (macros/new_batches.sql,
+      changed_batch_months): the others are the rows the last good build reconciled, and
+      comparing them read the whole fact and every raw partition of the dataset.
 -#}
-{% macro reconcile_with_raw(model, dataset, month_column, measures, row_count_column=none, where=none) -%}
+{% macro reconcile_with_raw(model, dataset, month_column, measures, row_count_column=none, where=none, changed_months_only=false) -%}
+    {%- set scope = changed_batch_months(dataset) if changed_months_only else none -%}
     with
 
     mart as (
@@ -26,8 +31,9 @@
             sum({{ measure }}) as {{ measure }}
             {%- endfor %}
         from {{ model }}
-        {% if where -%}
-        where {{ where }}
+        where {{ where or 'true' }}
+        {%- if scope is not none %}
+            and {{ month_column }} in ({{ scope.months or 'null' }})
         {%- endif %}
         group by 1
     ),
@@ -40,6 +46,9 @@
             sum({{ measure }}) as {{ measure }}
             {%- endfor %}
         from ({{ current_rows(dataset) }}) as current_rows
+        {%- if scope is not none %}
+        where _batch_id in ({{ scope.batches or 'null' }})
+        {%- endif %}
         group by 1
     )
 
