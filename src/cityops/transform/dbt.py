@@ -146,10 +146,7 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
             copies = side_schema.BackgroundCopies(home, side_schema.likely_copies(todo.state_dir, todo.datasets))
             prepare(home)
             side_schema.stand_in(conn, partial=todo.select is not None, copied=set(copies.names))
-            # --state only when `state:modified` is selected: dbt loads that manifest whenever it is given
-            common = ["--vars", json.dumps(variables)] + (
-                ["--state", str(todo.state_dir)] if todo.state_dir and not todo.same_project else []
-            )
+            common = ["--vars", json.dumps(variables), *todo.dbt_flags()]
             selection = ["--select", *todo.select] if todo.select else []
             if todo.skip_unit_tests:
                 selection += ["--exclude-resource-type", "unit_test"]

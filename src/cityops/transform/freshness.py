@@ -38,6 +38,8 @@ SKIPPED_BUILD = "dbt build: skipped, the marts are up to date (nothing loaded or
 # The schemas whose relations dbt builds and a later partial build relies on.
 BUILT_SCHEMAS = ("staging", "intermediate", "marts", "reference", "snapshots")
 GATE = "tag:build_gate"
+# Left out of a build of new batches alone (the project is the last good build's): see Plan.dbt_flags.
+NOT_REBUILT = ("config.materialized:view", "resource_type:exposure")
 
 
 @dataclass
@@ -70,6 +72,21 @@ class Plan:
     def same_project(self) -> bool:
         """Only batches changed: the last good build's manifest is this project's (unit tests skipped)."""
         return self.skip_unit_tests
+
+    def dbt_flags(self) -> list[str]:
+        """What dbt is told besides the selection.
+
+        `--state` only where `state:modified` is selected: dbt loads that manifest whenever
+        it is given. When only batches changed, the views are not rebuilt (their SQL is the
+        last good build's, and a view reads its tables as they are now) but their data tests
+        run, and the exposures (no-ops in a build) are left out: `--indirect-selection empty`
+        keeps an excluded view's tests, which every selector here reaches as its descendants.
+        """
+        if not self.select:
+            return []
+        if not self.same_project:
+            return ["--state", str(self.state_dir)] if self.state_dir else []
+        return ["--exclude", *NOT_REBUILT, "--indirect-selection", "empty"]
 
 
 def project_digest() -> str:
