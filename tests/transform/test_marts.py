@@ -7,6 +7,7 @@ One module-scoped warehouse story, built three times (dbt is the slow part):
   D. March's grid cases, and a test that fails → nothing published, the incremental grid
      fact included (it is built behind the same swap as the rest)
   E. February's grid cases withdrawn     → (cityops withdraw, no replacement) February's cases gone
+  F. a full refresh                       → the same marts, row for row, as B–E's partial builds left
 Every test then reads what the story left behind.
 """
 
@@ -93,6 +94,9 @@ class Story:
     grid_streets_before_failure: list = field(default_factory=list)
     grid_streets_after_failure: list = field(default_factory=list)
     failure: str = ""
+    marts_after_partial_builds: dict = field(default_factory=dict)
+    marts_after_full_refresh: dict = field(default_factory=dict)
+    options_after_partial_builds: list = field(default_factory=list)
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +161,26 @@ def story(home, tmp_path_factory) -> Story:
     told.withdrawn = json.loads(withdrawn.stdout)
     build()
     told.grid_after_withdrawal = grid_by_month(home)
+
+    # F. What the partial builds left (only what the new batches feed, rebuilt or added to)
+    # is what building everything from raw gives.
+    told.marts_after_partial_builds = marts_contents(home)
+    told.options_after_partial_builds = incremental_fact_options(home)  # before the full refresh makes them anew
+    build(full_refresh=True)
+    told.marts_after_full_refresh = marts_contents(home)
     return told
+
+
+def marts_contents(home) -> dict[str, tuple[int, str]]:
+    """Per published mart: its rows, and a digest of every row (sorted)."""
+    names = [r[0] for r in query(home, "select table_name from information_schema.tables where table_schema = 'marts'")]
+    contents = {}
+    for name in names:
+        rows, digest = query(
+            home, f"select count(*), md5(string_agg(t::text, E'\\n' order by t::text)) from marts.\"{name}\" t"
+        )[0]
+        contents[name] = (rows, digest)
+    return contents
 
 
 def test_scorecard_lists_every_plan_indicator_every_month_with_a_status(story, home):
@@ -258,6 +281,13 @@ def test_a_failed_build_publishes_nothing_the_incremental_facts_included(story, 
     assert "2025-03-01" not in story.grid_after_failure
     assert story.grid_streets_after_failure == story.grid_streets_before_failure
     assert not query(home, "select 1 from pg_namespace where nspname = 'marts__next'")
+
+
+def test_partial_builds_leave_the_marts_a_full_refresh_gives(story):
+    partial, full = story.marts_after_partial_builds, story.marts_after_full_refresh
+    assert partial["fct_hotline_tickets"][0] > 0 and partial["kpi_scorecard"][0] > 0
+    assert sorted(partial) == sorted(full)
+    assert {name: rows for name, rows in partial.items() if full[name] != rows} == {}
 
 
 def test_revisions_show_first_reported_and_corrected(story, home):
@@ -386,11 +416,14 @@ def test_every_fact_reconciles_with_raw_and_a_drift_in_any_fails_it(story, home)
     assert failed == set(RECONCILED)
 
 
-def test_published_incremental_facts_are_autovacuumed_again(story, home):
-    """Their copies were staged with autovacuum off (a VACUUM of the copy deadlocked with dbt's COMMENT ON)."""
-    options = query(
+def incremental_fact_options(home) -> list:
+    return query(
         home,
         "select c.relname, c.reloptions from pg_class c join pg_namespace n on n.oid = c.relnamespace "
         "where n.nspname = 'marts' and c.relname in ('fct_hotline_tickets', 'fct_grid_cases')",
     )
-    assert sorted(options) == [("fct_grid_cases", None), ("fct_hotline_tickets", None)]
+
+
+def test_published_incremental_facts_are_autovacuumed_again(story):
+    """Their copies were staged with autovacuum off (a VACUUM of the copy deadlocked with dbt's COMMENT ON)."""
+    assert sorted(story.options_after_partial_builds) == [("fct_grid_cases", None), ("fct_hotline_tickets", None)]
