@@ -102,3 +102,17 @@ def test_every_fact_that_reads_a_raw_dataset_reconciles_with_raw(manifest):
     ]
     assert reading_raw, "no fact reads a staging model: the check would prove nothing"
     assert [name for name in reading_raw if f"model.cityops.{name}" not in reconciled] == []
+
+
+def test_every_reader_of_the_audit_trail_says_when_a_build_of_new_batches_rebuilds_it(manifest):
+    """A build of new batches selects stg_ingest_batches' readers by these tags (transform/freshness.py,
+    audit_trail_readers): an untagged reader would keep a stale audit trail."""
+    from cityops.transform.freshness import AUDIT_READER_TAGS
+
+    readers = {
+        node.name: set(node.tags) & set(AUDIT_READER_TAGS)
+        for node in manifest.nodes.values()
+        if node.resource_type == "model" and "model.cityops.stg_ingest_batches" in node.depends_on.nodes
+    }
+    assert readers, "stg_ingest_batches has readers"
+    assert {name: tags for name, tags in readers.items() if len(tags) != 1} == {}

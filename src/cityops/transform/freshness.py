@@ -7,8 +7,10 @@ the one read before dbt started, is written down with the relations the build le
 batch published while dbt ran differs from it, and the next run builds again.
 
 The next build then selects only what changed since (see `plan`):
-- the datasets whose batches changed: `source:raw.<dataset>+` and `stg_ingest_batches+`
-  (the audit trail feeds the scorecard's "months reported");
+- the datasets whose batches changed: `source:raw.<dataset>+`, and what reads the audit trail
+  that a change of their batches can change (`audit_trail_readers`: the revisions' row counts
+  always, the scorecard's "months reported" when those months changed, the withdrawals when
+  the datasets have one);
 - a changed project: `state:modified+`, against the manifest of the last good build, kept
   under CITYOPS_HOME/dbt/state;
 - always the build gate (`tag:build_gate`): a rehearsed failure fails any build;
@@ -40,6 +42,8 @@ BUILT_SCHEMAS = ("staging", "intermediate", "marts", "reference", "snapshots")
 GATE = "tag:build_gate"
 # Left out of a build of new batches alone (the project is the last good build's): see Plan.dbt_flags.
 NOT_REBUILT = ("config.materialized:view", "resource_type:exposure")
+# What each reader of the audit trail (stg_ingest_batches) says about when it changes: see audit_trail_readers.
+AUDIT_READER_TAGS = ("audit_every_batch", "audit_reported_months", "audit_withdrawals", "audit_own_datasets")
 
 
 @dataclass
@@ -172,6 +176,41 @@ def forget_good_build(home: Home) -> None:
     _state_file(home).unlink(missing_ok=True)
 
 
+def reported_months(conn, batches: list[str] | None = None) -> list[str]:
+    """The months with a current batch of any dataset: now, or when these batches stood."""
+    if batches is None:
+        where, args = "status = 'current'", ()
+    else:
+        where, args = "batch_id = any(%s::uuid[])", (batches,)
+    rows = conn.execute(f"select distinct period::text from audit.ingest_batches where {where} order by 1", args)
+    return [r[0] for r in rows]
+
+
+def audit_trail_readers(conn, changed: list[str], last: BuildState) -> list[str]:
+    """What reads the audit trail (stg_ingest_batches) and a change of these datasets' batches can change.
+
+    stg_ingest_batches itself (its tests), and its readers by the tag each carries (a test in
+    tests/transform/test_dbt_layers.py keeps every reader tagged):
+    - `audit_every_batch`: a figure per batch of every dataset (the revisions' row counts);
+    - `audit_reported_months`: the months with a current batch (the scorecard's months, the
+      beautiful blocks' list carried to every month): only when that set of months changed;
+    - `audit_withdrawals`: withdrawn batches and what replaced them: only when a changed
+      dataset has a withdrawn batch (a withdrawal, or a file sent for a withdrawn month);
+    - `audit_own_datasets`: the batches of the datasets it is built from: selected with
+      them (`source:raw.<dataset>+`), nothing to add.
+    """
+    readers = ["stg_ingest_batches", "tag:audit_every_batch+"]
+    if not last.current or reported_months(conn) != reported_months(conn, last.current):
+        readers.append("tag:audit_reported_months+")
+    withdrawn = conn.execute(
+        "select exists (select from audit.ingest_batches where status = 'withdrawn' and dataset = any(%s))",
+        (changed,),
+    ).fetchone()[0]
+    if withdrawn:
+        readers.append("tag:audit_withdrawals+")
+    return readers
+
+
 def plan(home: Home, conn, *, full_refresh: bool = False) -> Plan:
     """What to build, from the state now and the last good build's. Call it under the build lock."""
     now = current_state(conn)
@@ -187,7 +226,7 @@ def plan(home: Home, conn, *, full_refresh: bool = False) -> Plan:
     select: list[str] = []
     reasons: list[str] = []
     if changed:
-        select += [f"source:raw.{dataset}+" for dataset in changed] + ["stg_ingest_batches+"]
+        select += [f"source:raw.{dataset}+" for dataset in changed] + audit_trail_readers(conn, changed, last)
         reasons.append(f"new or corrected batches of {', '.join(changed)}")
     manifest_dir = state_dir(home)
     if now.project != last.project:
