@@ -94,6 +94,7 @@ class Story:
     grid_streets_before_failure: list = field(default_factory=list)
     grid_streets_after_failure: list = field(default_factory=list)
     failure: str = ""
+    february_nodes: set = field(default_factory=set)
     marts_after_partial_builds: dict = field(default_factory=dict)
     marts_after_full_refresh: dict = field(default_factory=dict)
     options_after_partial_builds: list = field(default_factory=list)
@@ -119,6 +120,7 @@ def story(home, tmp_path_factory) -> Story:
     told.february_rows_affected = {
         name: r["adapter_response"].get("rows_affected") for name, r in run_results(home).items()
     }
+    told.february_nodes = {r["unique_id"] for r in run_results(home).values()}
 
     # A corrected February hotline file: the same file without its last tickets (GBK CSV
     # or UTF-8, one ticket a line, so dropping lines drops tickets).
@@ -281,6 +283,22 @@ def test_a_failed_build_publishes_nothing_the_incremental_facts_included(story, 
     assert "2025-03-01" not in story.grid_after_failure
     assert story.grid_streets_after_failure == story.grid_streets_before_failure
     assert not query(home, "select 1 from pg_namespace where nspname = 'marts__next'")
+
+
+def test_a_build_of_new_batches_tests_what_it_reads_without_rebuilding_the_views(story):
+    ran = {uid.rsplit(".", 1)[0] if uid.startswith("test.") else uid for uid in story.february_nodes}
+    tests = [
+        "unique_stg_ingest_batches_batch_id",
+        "unique_combination_stg_ingest_batches_dataset__month_start",
+        "not_null_stg_hotline_cases_ticket_id",
+        "unique_combination_stg_hotline_cases_month_start__ticket_id",
+        "not_null_int_months_reported_month_start",
+        "unique_across_batches_fct_hotline_tickets_ticket_id",
+    ]
+    assert [t for t in tests if f"test.cityops.{t}" not in ran] == []
+    assert {"model.cityops.fct_hotline_tickets", "model.cityops.kpi_scorecard"} <= ran
+    views = {"model.cityops.stg_hotline_cases", "model.cityops.stg_ingest_batches", "model.cityops.int_months_reported"}
+    assert views & ran == set(), "a view's SQL is the last good build's: not rebuilt"
 
 
 def test_partial_builds_leave_the_marts_a_full_refresh_gives(story):

@@ -84,7 +84,8 @@ class Plan:
         it is given. When only batches changed, the views are not rebuilt (their SQL is the
         last good build's, and a view reads its tables as they are now) but their data tests
         run, and the exposures (no-ops in a build) are left out: `--indirect-selection empty`
-        keeps an excluded view's tests, which every selector here reaches as its descendants.
+        keeps an excluded view's tests. So no test is selected for being a selected node's:
+        every selector here reaches its tests as descendants (`+`) or names them.
         """
         if not self.select:
             return []
@@ -199,7 +200,8 @@ def audit_trail_readers(conn, changed: list[str], last: BuildState) -> list[str]
     - `audit_own_datasets`: the batches of the datasets it is built from: selected with
       them (`source:raw.<dataset>+`), nothing to add.
     """
-    readers = ["stg_ingest_batches", "tag:audit_every_batch+"]
+    # its tests named too: a build of new batches alone selects no test indirectly (Plan.dbt_flags)
+    readers = ["stg_ingest_batches", "stg_ingest_batches+1,resource_type:test", "tag:audit_every_batch+"]
     if not last.current or reported_months(conn) != reported_months(conn, last.current):
         readers.append("tag:audit_reported_months+")
     withdrawn = conn.execute(
