@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -31,9 +32,13 @@ def address(home: Home) -> bytes:
 
 
 def installed() -> str:
-    """What the server imported: a changed file of cityops, or another Python, makes it stale."""
+    """What the server imported: a changed file of cityops, another Python, or packages
+    installed or upgraded (their folders come and go in site-packages) make it stale."""
     package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256(sys.executable.encode())
+    site_packages = Path(sysconfig.get_paths()["purelib"])
+    with contextlib.suppress(OSError):
+        digest.update(str(site_packages.stat().st_mtime_ns).encode())
     for path in sorted(package.rglob("*.py")):
         stat = path.stat()
         digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size}".encode())

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cityops.settings import Home
+from cityops.settings import Home, dbt_project_dir
 
 log = logging.getLogger("cityops.build")
 KEPT = 2  # the WAP build's and a developer's `--select` build's vars differ: keep both
@@ -33,6 +33,7 @@ def key(project_digest: str, variables: dict[str, Any], connection: dict[str, st
     """Everything a parse depends on that the project's files do not say."""
     shaped_by = {
         "project": project_digest,
+        "where": str(dbt_project_dir()),  # nodes carry the project's path
         "python": sys.version,
         "dbt": [importlib.metadata.version(p) for p in ("dbt-core", "dbt-postgres", "dbt-adapters")],
         "vars": variables,
