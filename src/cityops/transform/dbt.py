@@ -211,6 +211,8 @@ def _build_in_place(home: Home, select: str, full_refresh: bool) -> BuildResult:
 
 
 def _raise_unless_ran(home: Home, outcome) -> None:
+    if isinstance(outcome.exception, KeyboardInterrupt):  # dbt caught Ctrl-C: the command stops as on any
+        raise KeyboardInterrupt
     if outcome.exception is not None:
         raise BuildFailed(f"dbt could not run: {outcome.exception}. Logs: {home.logs / 'dbt'}")
 
