@@ -17,6 +17,10 @@ import pytest
 from cityops.settings import Home
 from tests.fixtures.db import RESET
 
+# A `cityops build` run as a command leaves a warm build server behind (cli/build_server.py):
+# in tests it stops soon after its last build instead of after 15 minutes.
+os.environ.setdefault("CITYOPS_BUILD_SERVER_IDLE_S", "60")
+
 
 @pytest.fixture(scope="session")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Home:

@@ -70,3 +70,21 @@ def test_published_marts_keep_their_grants(wh, tmp_path):
     _execute(wh, "grant usage on schema marts to cityops_test_reader")
     build()
     assert scalar(wh, "select has_schema_privilege('cityops_test_reader', 'marts', 'usage')")
+
+
+def test_the_swap_asks_for_a_quick_autovacuum_cancel_only_where_it_may(wh):
+    """A superuser's swap waits 10 ms, not 1 s, for an autovacuum holding a published table;
+    a transformer that is not one swaps with the server's default, without an error."""
+    from cityops.load.access import grant_service_access
+    from cityops.transform.side_schema import _cancel_autovacuum_soon
+
+    with connect(wh) as conn:
+        grant_service_access(conn)  # the roles exist
+        with conn.transaction():
+            _cancel_autovacuum_soon(conn)
+            assert conn.execute("show deadlock_timeout").fetchone()[0] == "10ms"
+        with conn.transaction():
+            conn.execute("set local role cityops_transformer")
+            _cancel_autovacuum_soon(conn)
+            assert conn.execute("show deadlock_timeout").fetchone()[0] == "1s"
+        assert conn.execute("show deadlock_timeout").fetchone()[0] == "1s"  # this transaction's only

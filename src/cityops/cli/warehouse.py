@@ -23,9 +23,13 @@ def warehouse_start() -> None:
 
 @warehouse.command("stop")
 def warehouse_stop() -> None:
-    """Stop the embedded warehouse."""
+    """Stop the embedded warehouse, and the warm build server of this CITYOPS_HOME."""
+    from cityops.cli import build_handover
     from cityops.load import warehouse as wh
+    from cityops.settings import Home
 
+    if build_handover.stop(Home.from_env()):
+        click.echo("build server stopped")
     click.echo("stopped" if wh.stop() else "not running (or external: nothing to stop)")
 
 

@@ -28,7 +28,7 @@ from cityops.load.access import grant_service_access
 from cityops.load.schema import ensure_schema
 from cityops.load.warehouse import connect, dbt_connection
 from cityops.settings import Home, dbt_project_dir
-from cityops.transform import freshness, side_schema
+from cityops.transform import freshness, manifest_cache, side_schema
 from cityops.transform.freshness import SKIPPED_BUILD
 from cityops.transform.side_schema import NEXT
 
@@ -97,13 +97,29 @@ def prepare(home: Home) -> None:
     os.environ.update(dbt_env(home))
 
 
-def invoke(home: Home, command: str, *extra: str, prepared: bool = False):
+def invoke(home: Home, command: str, *extra: str, prepared: bool = False, manifest=None):
+    """dbt in this process; with `manifest` (a parsed project), dbt does not parse."""
     from dbt.cli.main import dbtRunner
 
     if not prepared:
         prepare(home)
     log.info("dbt %s %s", command, " ".join(extra))
-    return dbtRunner().invoke(dbt_args(home, command, "--quiet", *extra))
+    return dbtRunner(manifest=manifest).invoke(dbt_args(home, command, "--quiet", *extra))
+
+
+def parsed_project(home: Home, project_digest: str, variables: dict[str, Any]):
+    """The project as dbt parses it with these vars: kept from an earlier build, or parsed now
+    (and kept). Call it after `prepare`."""
+    key = manifest_cache.key(project_digest, variables, dbt_env(home))
+    manifest = manifest_cache.load(home, key)
+    if manifest is None:
+        outcome = invoke(home, "parse", "--no-write-json", "--vars", json.dumps(variables), prepared=True)
+        _raise_unless_ran(home, outcome)
+        if not outcome.success:
+            raise BuildFailed(f"dbt could not parse the project. Logs: {home.logs / 'dbt'}")
+        manifest = outcome.result
+        manifest_cache.keep(home, key, manifest)
+    return manifest
 
 
 def mart_row_counts(home: Home) -> dict[str, int]:
@@ -146,7 +162,7 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
             copies = side_schema.BackgroundCopies(home, side_schema.likely_copies(todo.state_dir, todo.datasets))
             prepare(home)
             side_schema.stand_in(conn, partial=todo.select is not None, copied=set(copies.names))
-            common = ["--vars", json.dumps(variables), *todo.dbt_flags()]
+            common = ["--vars", json.dumps(variables), *todo.dbt_flags()]  # --state only if compared with
             selection = ["--select", *todo.select] if todo.select else []
             if todo.skip_unit_tests:
                 selection += ["--exclude-resource-type", "unit_test"]
@@ -154,7 +170,8 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
             # Only batches changed: the manifest on record is this project's, and writing it
             # (twice: after parse, after the run) cost ~1 s a build. run_results.json still is.
             manifest = not todo.same_project
-            result = _run_dbt(home, [*extra, *selection, *common], prepared=True, manifest=manifest)
+            parsed = parsed_project(home, todo.state.project, variables)
+            result = _run_dbt(home, [*extra, *selection, *common], parsed, manifest=manifest)
             result.reason = todo.reason
             if result.success:
                 side_schema.swap_in(conn, result.built)
@@ -180,18 +197,29 @@ def build_marts(force: bool = False, home: Home | None = None) -> dict[str, Any]
 
 def _build_in_place(home: Home, select: str, full_refresh: bool) -> BuildResult:
     extra = ["--full-refresh"] if full_refresh else []
+    variables = extra_vars()
     with connect(home) as conn, locks.dbt_build_lock(conn):
-        result = _run_dbt(home, [*extra, "--select", select, "--vars", json.dumps(extra_vars())])
+        prepare(home)
+        parsed = parsed_project(home, freshness.project_digest(), variables)
+        result = _run_dbt(home, [*extra, "--select", select, "--vars", json.dumps(variables)], parsed)
     result.mart_rows = mart_row_counts(home)
     if not result.success:
         raise BuildNotPublished(result.summary() + f"\nLogs: {home.logs / 'dbt'}")
     return result
 
 
-def _run_dbt(home: Home, extra: list[str], prepared: bool = False, manifest: bool = True) -> BuildResult:
-    outcome = invoke(home, "build", *extra, *([] if manifest else ["--no-write-json"]), prepared=prepared)
+def _raise_unless_ran(home: Home, outcome) -> None:
+    if isinstance(outcome.exception, KeyboardInterrupt):  # dbt caught Ctrl-C: the command stops as on any
+        raise KeyboardInterrupt
     if outcome.exception is not None:
         raise BuildFailed(f"dbt could not run: {outcome.exception}. Logs: {home.logs / 'dbt'}")
+
+
+def _run_dbt(home: Home, extra: list[str], parsed, manifest: bool = True) -> BuildResult:
+    """`dbt build` of the parsed project; `manifest` False: no manifest.json (the project is unchanged)."""
+    no_json = [] if manifest else ["--no-write-json"]
+    outcome = invoke(home, "build", *extra, *no_json, prepared=True, manifest=parsed)
+    _raise_unless_ran(home, outcome)
     if not manifest and outcome.result is not None:  # what dbt writes unless --no-write-json
         outcome.result.write(str(home.dbt_target / "run_results.json"))
     result = BuildResult(success=bool(outcome.success))
