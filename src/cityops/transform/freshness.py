@@ -83,10 +83,10 @@ class Plan:
         `--state` only for a selection that compares with it (`state:modified`): dbt reads
         that manifest whole (~0.3 s) whenever it is given. When only batches changed, the
         views are not rebuilt (their SQL is the last good build's, and a view reads its
-        tables as they are now) but their data tests
-        run, and the exposures (no-ops in a build) are left out: `--indirect-selection empty`
-        keeps an excluded view's tests. So no test is selected for being a selected node's:
-        every selector here reaches its tests as descendants (`+`) or names them.
+        tables as they are now) but their data tests run, and the exposures (no-ops in a
+        build) are left out: `--indirect-selection empty` keeps an excluded view's tests. So
+        no test is selected for being a selected node's: every selector here reaches its
+        tests as descendants (`+`) or names them.
         """
         if not self.select:
             return []
