@@ -34,6 +34,9 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Home:
     home = Home(root).ensure()
     warehouse.start(home)
     yield home
+    from cityops.cli.build_handover import stop
+
+    stop(home)  # a `cityops build` run as a command started it
     warehouse.stop(home)
 
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
 
 import pytest
 
 from cityops.cli import build_handover
 from cityops.ingest import ingest
 from cityops.settings import Home
-from tests.fixtures.commands import cityops
+from tests.fixtures.commands import CITYOPS, cityops
 from tests.fixtures.db import scalar
 from tests.fixtures.garbage import garbage_rows, table, write
 from tests.fixtures.waiting import wait_for
@@ -67,6 +69,26 @@ def test_a_build_handed_over_prints_exits_and_publishes_as_one_run_here(server, 
     assert "Traceback" not in failed.stderr and "leaked" not in failed.stderr
     assert len(_served(home)) == before + 2
     assert float(scalar(home, WET)) == pytest.approx(sum(r[3] for r in garbage_rows()))
+
+
+def test_ctrl_c_reaches_the_handed_over_build(server, tmp_path):
+    """The build waits for the build lock (another build holds it); Ctrl-C to the command
+    stops the server's child as it would stop the command's own process."""
+    from cityops import locks
+    from cityops.load.warehouse import connect
+
+    home = server
+    ingest(write(tmp_path / "a.xlsx", table()), "garbage_sorting", "2025-03")
+    waiting = "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%advisory%'"
+    with connect(home) as holder, locks.dbt_build_lock(holder):
+        command = subprocess.Popen([str(CITYOPS), "build"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for("the build to wait for the lock", lambda: scalar(home, waiting) == 1, 60, detail=lambda: _log(home))
+        command.send_signal(signal.SIGINT)
+        out, err = command.communicate(timeout=60)
+        assert scalar(home, waiting) == 0, "the server's child stopped waiting"
+    assert command.returncode == 1, out + err
+    assert "Aborted!" in err and "Traceback" not in err
+    assert scalar(home, "select count(*) from pg_namespace where nspname = 'marts__next'") == 0
 
 
 def test_without_a_server_the_build_runs_itself_and_starts_one(wh, tmp_path):

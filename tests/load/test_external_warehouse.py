@@ -25,3 +25,5 @@ def test_ingest_and_build_on_the_server_named_by_cityops_warehouse_url(local_pos
         assert conn.execute("select count(*) from marts.fct_garbage_sorting_monthly").fetchone()[0] == 10
     assert not (tmp_path / "home" / "warehouse").exists(), "no embedded server when a URL is given"
     assert os.environ.get("CITYOPS_WAREHOUSE_URL") is None
+    stopped = cityops("warehouse", "stop", env=env)  # the build left its warm build server: stop it
+    assert stopped.stdout.splitlines()[0] == "build server stopped", stopped.stdout + stopped.stderr

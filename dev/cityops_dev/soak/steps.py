@@ -55,7 +55,10 @@ class Soak:
     # --- the run ---------------------------------------------------------------------------------
 
     def env(self) -> dict[str, str]:
-        env = dict(os.environ, CITYOPS_HOME=str(self.home), XDG_RUNTIME_DIR=str(self.home / "run"))
+        # every build in its own process: the soak measures them, and leaves no server behind
+        env = dict(
+            os.environ, CITYOPS_HOME=str(self.home), XDG_RUNTIME_DIR=str(self.home / "run"), CITYOPS_BUILD_SERVER="off"
+        )
         env.pop("CITYOPS_WAREHOUSE_URL", None)
         (self.home / "run").mkdir(parents=True, exist_ok=True, mode=0o700)
         return env

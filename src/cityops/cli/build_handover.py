@@ -103,8 +103,9 @@ def _forwarding_signals(pid: int):
             signal.signal(s, handler)
 
 
-def start_in_background(home: Home | None = None) -> None:
-    """Start a server for this CITYOPS_HOME, unless one runs; return at once."""
+def start_in_background(home: Home | None = None, wait_s: float = 5.0) -> None:
+    """Start a server for this CITYOPS_HOME, unless one runs; return once it listens (it
+    warms up after that), so that a `warehouse stop` right after the build finds it."""
     home = home or Home.from_env()
     if not enabled() or running(home):
         return
@@ -117,6 +118,9 @@ def start_in_background(home: Home | None = None) -> None:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # not stopped by the terminal's Ctrl-C meant for a command
         )
+    deadline = time.monotonic() + wait_s
+    while not running(home) and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def running(home: Home) -> bool:

@@ -48,9 +48,12 @@ def _warm_up() -> None:
     import dbt.cli.main
     import dbt.contracts.graph.manifest
     import dbt.task.build  # noqa: F401
+    from dbt.mp_context import get_mp_context
 
     import cityops.cli.main
     import cityops.transform.dbt  # noqa: F401
+
+    get_mp_context().Lock()  # starts multiprocessing's resource tracker once: every child shares it
 
     # dbt's telemetry library calls logging.basicConfig() on import; a command configures
     # logging itself (cli/main.py), as in a new process
