@@ -107,10 +107,14 @@ def invoke(home: Home, command: str, *extra: str, prepared: bool = False, manife
     return dbtRunner(manifest=manifest).invoke(dbt_args(home, command, "--quiet", *extra))
 
 
+def parsed_project_key(home: Home, project_digest: str, variables: dict[str, Any]) -> str:
+    return manifest_cache.key(project_digest, variables, dbt_env(home))
+
+
 def parsed_project(home: Home, project_digest: str, variables: dict[str, Any]):
     """The project as dbt parses it with these vars: kept from an earlier build, or parsed now
     (and kept). Call it after `prepare`."""
-    key = manifest_cache.key(project_digest, variables, dbt_env(home))
+    key = parsed_project_key(home, project_digest, variables)
     manifest = manifest_cache.load(home, key)
     if manifest is None:
         outcome = invoke(home, "parse", "--no-write-json", "--vars", json.dumps(variables), prepared=True)
@@ -131,6 +135,11 @@ def mart_row_counts(home: Home) -> dict[str, int]:
             )
         ]
         return {t: conn.execute(f'select count(*) from marts."{t}"').fetchone()[0] for t in tables}
+
+
+def side_schema_variables() -> dict[str, Any]:
+    """The vars of a build into `marts__next` (every build but a developer's `--select`)."""
+    return {**extra_vars(), "cityops_marts_schema": NEXT}
 
 
 def extra_vars() -> dict:
@@ -154,7 +163,7 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
         log.info("dbt build: %s", todo.reason)
         if todo.skip:
             return BuildResult(success=True, skipped=True, reason=todo.reason, mart_rows=mart_row_counts(home))
-        variables = {**extra_vars(), "cityops_marts_schema": NEXT}
+        variables = side_schema_variables()
         copies = None
         try:
             side_schema.create(conn, todo.tested)
