@@ -92,3 +92,13 @@ def _waits_for_the_build_lock(home) -> bool:
 
     waiting = "select count(*) from pg_locks where locktype = 'advisory' and objid = %s and not granted"
     return scalar(home, waiting, locks.DBT_BUILD) > 0
+
+
+def test_a_build_gives_the_planner_the_audit_tables_statistics(wh, tmp_path):
+    """Without them PostgreSQL joined raw to the batches by a loop that read a new batch's
+    partition once per current batch: a month of tickets took 0.5 s instead of 0.12 s."""
+    from cityops.transform.dbt import prepare
+
+    ingest(write(tmp_path / "a.xlsx", table()), "garbage_sorting", "2025-03")
+    prepare(wh)
+    assert scalar(wh, "select reltuples from pg_class where oid = 'audit.ingest_batches'::regclass") == 1
