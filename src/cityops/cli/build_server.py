@@ -103,23 +103,31 @@ def _serve_one(listener: socket.socket, conn: socket.socket, mine: str) -> str:
         if uid != os.getuid():
             return "refused"
         message, fds, _flags, _addr = socket.recv_fds(conn, 1 << 20, 3)
+        server = os.getpid()
         try:
-            request = json.loads(message)
-        except ValueError:
-            return "refused"
-        if request.get("stop") or request.get("installed") != mine:
-            conn.sendall(b"{}\n")
-            return "stop"
-        if len(fds) != 3:
-            return "refused"
-        child = os.fork()
-        if child == 0:
-            listener.close()
-            _run_command(conn, request, fds)  # never returns
-        for fd in fds:
-            os.close(fd)
-        _say(f"build {child}: cityops {' '.join(request['argv'])}")
-        return "served"
+            return _fork_command(listener, conn, message, fds, mine)
+        finally:
+            if os.getpid() == server:  # the server's copies (a child exits through here)
+                for fd in fds:
+                    os.close(fd)
+
+
+def _fork_command(listener: socket.socket, conn: socket.socket, message: bytes, fds: list[int], mine: str) -> str:
+    try:
+        request = json.loads(message)
+    except ValueError:
+        return "refused"
+    if request.get("stop") or request.get("installed") != mine:
+        conn.sendall(b"{}\n")
+        return "stop"
+    if len(fds) != 3:
+        return "refused"
+    child = os.fork()
+    if child == 0:
+        listener.close()
+        _run_command(conn, request, fds)  # never returns
+    _say(f"build {child}: cityops {' '.join(request['argv'])}")
+    return "served"
 
 
 def _run_command(conn: socket.socket, request: dict, fds: list[int]) -> None:
