@@ -55,9 +55,6 @@ def _connect(home: Home) -> socket.socket | None:
     return sock
 
 
-# ---- the command's side ---------------------------------------------------------------
-
-
 def handover(argv: list[str], *, fingerprint: str | None = None) -> int | None:
     """Run `cityops <argv>` in the warm server; its exit code, or None: run it here."""
     if not enabled():

@@ -23,16 +23,21 @@ def run() -> None:
 
         gate_worker(fork=True)
     if "build" in command and "--help" not in sys.argv:
-        from cityops.cli import build_handover
-
-        code = build_handover.handover(sys.argv[1:])
-        if code is not None:
-            sys.exit(code)
-        try:
-            _main()
-        finally:
-            build_handover.start_in_background()
+        return _build()
     _main()
+
+
+def _build() -> None:
+    """Hand the build over to the warm server; none runs: build here, then start one."""
+    from cityops.cli import build_handover
+
+    code = build_handover.handover(sys.argv[1:])
+    if code is not None:
+        sys.exit(code)
+    try:
+        _main()
+    finally:
+        build_handover.start_in_background()
 
 
 def _main() -> None:
