@@ -17,6 +17,9 @@ from cityops.contracts.model import NAME, Contract
 from cityops.errors import ContractError
 from cityops.settings import contracts_dir
 
+# libyaml's loader when PyYAML has it (its wheels do): every command reads every contract,
+# and the pure-Python one spent 0.15 s of a build on eleven files
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KINDS = {"int": "a whole number", "float": "a number", "bool": "true or false", "string": "text"}
 
 
@@ -62,7 +65,7 @@ def parse_contract(data: dict[str, Any], path: Path | None = None) -> Contract:
 
 def load_contract(path: Path) -> Contract:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise ContractError(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict):
