@@ -4,7 +4,9 @@
     replaces each month they cover (delete+insert on month_start), drops the rows of
     batches that no longer stand (keep_current_batches), and keeps the not-null constraints
     its contract declares (not_null_constraints). `indexed`: a large fact, indexed on
-    its month and batch (<name>_month, <name>_batch) for BI and for those lookups.
+    its month and batch (<name>_month, <name>_batch) for BI and for those lookups, and in a
+    build of new batches staged as a delta merged at the swap (`cityops_publish: merge`,
+    macros/merged_at_publish.sql): a copy of its years of rows would cost more than the month.
     Use: {{ config(**incremental_by_batch_month('fct_hotline_tickets', indexed=true)) }}
 -#}
 {% macro incremental_by_batch_month(name, indexed=false) -%}
@@ -21,6 +23,7 @@
         'unique_key': 'month_start',
         'on_schema_change': 'append_new_columns',
         'post_hook': hooks,
+        'meta': {'cityops_publish': 'merge' if indexed else 'swap'},
     }) }}
 {%- endmacro %}
 

@@ -7,7 +7,8 @@
     The batches are listed as literals when the model runs: raw is partitioned by batch,
     so PostgreSQL then reads only their partitions, not every month's. A published mart
     without the batch column yet (built before it carried one) has seen nothing: every
-    row is read. The audit table is named, not ref()'d (see keep_current_batches).
+    row is read. The audit table is named, not ref()'d (see keep_current_batches). A delta
+    (macros/merged_at_publish.sql) is empty: the batches seen are the published fact's.
 
     A copy the build staged is filled while dbt starts, under an advisory lock (locks.py,
     seed 2): wait for it before the first look at the table.
@@ -21,7 +22,8 @@
             select string_agg(quote_literal(batches.batch_id::text), ', ' order by batches.batch_id)
             from audit.ingest_batches as batches
             where batches.status = 'current' and not exists (
-                select from {{ this }} as loaded where loaded.{{ batch_column }} = batches.batch_id
+                select from {{ published_of(this) if is_delta(this) else this }} as loaded
+                where loaded.{{ batch_column }} = batches.batch_id
             )
         {%- endset -%}
         {%- set unseen = run_query(listed).rows[0][0] %}

@@ -59,7 +59,7 @@ def run_results(home) -> dict[str, dict]:
 def facts_by_month(home, fact: str = "fct_hotline_tickets", key: str = "ticket_id") -> dict[str, tuple[int, str]]:
     """Rows and a digest of (key, batch) per month: an untouched month keeps both.
 
-    (Not the row versions: a build copies a published incremental fact into marts__next.)
+    (Not the row versions: a build merges a large fact's new months into the published table.)
     """
     rows = query(
         home,
@@ -98,6 +98,7 @@ class Story:
     marts_after_partial_builds: dict = field(default_factory=dict)
     marts_after_full_refresh: dict = field(default_factory=dict)
     options_after_partial_builds: list = field(default_factory=list)
+    fact_tables: dict = field(default_factory=dict)  # step -> the published large facts' table oids
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +112,7 @@ def story(home, tmp_path_factory) -> Story:
     ingest_all(month_files("2025-01", scratch), "2025-01")
     build()
     told.after_january = tickets_by_month(home)
+    told.fact_tables["january"] = large_fact_tables(home)
 
     february = month_files("2025-02", scratch, FEBRUARY)
     ingest_all(february, "2025-02")
@@ -121,6 +123,7 @@ def story(home, tmp_path_factory) -> Story:
         name: r["adapter_response"].get("rows_affected") for name, r in run_results(home).items()
     }
     told.february_nodes = {r["unique_id"] for r in run_results(home).values()}
+    told.fact_tables["february"] = large_fact_tables(home)
 
     # A corrected February hotline file: the same file without its last tickets (GBK CSV
     # or UTF-8, one ticket a line, so dropping lines drops tickets).
@@ -163,6 +166,7 @@ def story(home, tmp_path_factory) -> Story:
     told.withdrawn = json.loads(withdrawn.stdout)
     build()
     told.grid_after_withdrawal = grid_by_month(home)
+    told.fact_tables["withdrawal"] = large_fact_tables(home)
 
     # F. What the partial builds left (only what the new batches feed, rebuilt or added to)
     # is what building everything from raw gives.
@@ -170,7 +174,18 @@ def story(home, tmp_path_factory) -> Story:
     told.options_after_partial_builds = incremental_fact_options(home)  # before the full refresh makes them anew
     build(full_refresh=True)
     told.marts_after_full_refresh = marts_contents(home)
+    told.fact_tables["full_refresh"] = large_fact_tables(home)
     return told
+
+
+def large_fact_tables(home) -> dict[str, int]:
+    """The published ticket and case facts' tables: the same table when a build merged into it."""
+    rows = query(
+        home,
+        "select relname, oid::int from pg_class where relnamespace = 'marts'::regnamespace "
+        "and relname in ('fct_hotline_tickets', 'fct_grid_cases')",
+    )
+    return dict(rows)
 
 
 def marts_contents(home) -> dict[str, tuple[int, str]]:
@@ -261,6 +276,16 @@ def test_a_new_month_touches_only_that_months_rows(story):
     february_rows = story.after_february["2025-02-01"][0]
     assert story.february_rows_affected["fct_hotline_tickets"] == february_rows
     assert story.february_rows_affected["fct_grid_cases"] == story.grid_february > 0
+
+
+def test_new_months_are_merged_into_the_published_large_facts_not_copied(story):
+    """A build of new batches stages a large fact as a delta (its new months only) and merges
+    it into the published table at the swap: the same table all along, so a build of a month
+    costs the month, not the years before it. A full refresh builds them anew."""
+    steps = story.fact_tables
+    assert steps["january"] == steps["february"] == steps["withdrawal"], "a large fact was copied or rebuilt"
+    assert len(steps["january"]) == 2
+    assert set(steps["full_refresh"].values()).isdisjoint(steps["january"].values())
 
 
 def test_a_corrected_month_replaces_that_months_rows_only(story, home):

@@ -7,10 +7,10 @@ Write-audit-publish, one path for every caller (`cityops build`, `cityops run`, 
 `dbt_build` task, a backfill): under the build lock, decide from the state before dbt
 starts what changed (transform/freshness.py); build it and its tests into a side schema
 (`marts__next`, see macros/generate_schema_name.sql and transform/side_schema.py), the
-incremental facts included (a copy of the published table gets the new batches); only
-when nothing failed at error
-severity do the built marts move into `marts`, in one transaction. A failing test leaves
-BI reading the previous marts, incremental facts included.
+incremental facts included (the new months of a large fact, merged into it at the swap;
+a copy of a smaller one); only when nothing failed at error severity do the built marts
+move into `marts`, in one transaction. A failing test leaves BI reading the previous
+marts, incremental facts included.
 """
 
 from __future__ import annotations
@@ -173,10 +173,13 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
         copies = None
         try:
             side_schema.create(conn, todo.tested)
-            # the copies of the incremental facts the changed datasets feed, filled while dbt starts
-            copies = side_schema.BackgroundCopies(home, side_schema.likely_copies(todo.state_dir, todo.datasets))
+            # the incremental marts the changed datasets feed: the large facts as empty deltas,
+            # the rest as copies of the published tables, filled while dbt starts
+            staging = side_schema.plan_staging(todo.state_dir, todo.datasets, deltas_allowed=todo.same_project)
+            deltas = side_schema.stage_deltas(conn, staging.deltas)
+            copies = side_schema.BackgroundCopies(home, [*staging.copies, *set(staging.deltas) - set(deltas)])
             prepare(home)
-            side_schema.stand_in(conn, partial=todo.select is not None, copied=set(copies.names))
+            side_schema.stand_in(conn, partial=todo.select is not None, copied={*copies.names, *deltas})
             common = ["--vars", json.dumps(variables), *todo.dbt_flags()]  # --state only if compared with
             selection = ["--select", *todo.select] if todo.select else []
             if todo.skip_unit_tests:
