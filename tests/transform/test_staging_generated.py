@@ -15,7 +15,9 @@ import pytest
 import yaml
 
 from cityops.contracts import all_contracts, get_contract
+from cityops.errors import BuildNotPublished
 from cityops.reference import seed_rows
+from cityops.transform.dbt import build
 from cityops.transform.sources import COMMAND, stale_files, write_sources
 from cityops.transform.staging import scoped
 from tests.fixtures.commands import ROOT, cityops
@@ -107,16 +109,19 @@ def test_a_new_contract_gets_its_staging_model_and_its_tests(project, wh, tmp_pa
 
     model = project / "models" / "staging" / "raw" / f"stg_{LAMPS}.sql"
     docs = yaml.safe_load(model.with_suffix(".yml").read_text(encoding="utf-8"))["models"][0]
-    tests = {c["name"]: c.get("data_tests", []) for c in docs["columns"]}
     assert "_batch_period as month_start" in model.read_text(encoding="utf-8"), "no month column: the batch's"
     assert "repaired = '是' as is_repaired" in model.read_text(encoding="utf-8")
-    # each checks a row (the grain: a batch's month) at a time, so a build of new batches checks theirs only
-    assert tests["fault_id"] == [scoped("not_null")] and tests["note"] == []  # blank: reject / blank: null
-    assert scoped({"accepted_values": {"arguments": {"values": ["不亮", "常亮", "灯杆损坏"]}}}) in tests["kind"]
-    street = {"relationships": {"arguments": {"to": "ref('ref_streets')", "field": "street_name"}}}
-    assert scoped(street) in tests["street"]
+    # each checks a row (the grain: a batch's month) at a time, so a build of new batches checks theirs only;
+    # every column rule in one test (blank: reject is not_null, blank: null is not; 是/否 becomes a boolean)
+    rules = {
+        "not_null": ["month_start", "fault_id", "street", "kind", "is_repaired", "batch_id"],
+        "accepted_values": {"kind": ["不亮", "常亮", "灯杆损坏"]},
+        "relationships": [{"column": "street", "to": "ref('ref_streets')", "field": "street_name"}],
+    }
     grain = {"unique_combination": {"arguments": {"columns": ["month_start", "fault_id"]}}}
-    assert docs["data_tests"] == [scoped(grain)]
+    checked = {"name": f"meets_contract_stg_{LAMPS}", "arguments": rules}
+    assert docs["data_tests"] == [scoped(grain), scoped({"meets_contract": checked})]
+    assert all("data_tests" not in column for column in docs["columns"])
     assert docs["description"].startswith("One row per fault × month")
     vocabulary = (project / "macros" / "contract_vocabulary.sql").read_text(encoding="utf-8")
     assert f'"{LAMPS}": {{' in vocabulary and json.dumps(["不亮", "常亮", "灯杆损坏"], ensure_ascii=False) in vocabulary
@@ -136,13 +141,14 @@ def test_a_new_contract_gets_its_staging_model_and_its_tests(project, wh, tmp_pa
     ]
 
     # The department stops using a value the loaded month still holds: the regenerated
-    # tests say so, by name, instead of the value vanishing from the marts unnoticed.
+    # tests say so, by rule, column and value, instead of the value vanishing from the marts unnoticed.
     (contracts / f"{LAMPS}.yml").write_text(CONTRACT.replace(", 灯杆损坏]", "]"), encoding="utf-8")
     assert cityops("contracts", "sources", "--write").returncode == 0
-    rebuilt = _dbt(wh, project, "build", "--select", f"stg_{LAMPS} ref_streets", "--indirect-selection", "cautious")
-    assert not rebuilt.success
-    [failed] = _failures(rebuilt)
-    assert failed.startswith(f"accepted_values_stg_{LAMPS}_kind")
+    with pytest.raises(BuildNotPublished) as rebuilt:
+        build(select=f"stg_{LAMPS}")
+    [failed] = [line for line in str(rebuilt.value).splitlines() if line.lstrip().startswith("✗")]
+    assert failed.lstrip().startswith(f"✗ test meets_contract_stg_{LAMPS}: Got 1 result")
+    assert "rule=accepted_values, column_name=kind, value=灯杆损坏, n_rows=1" in str(rebuilt.value)
 
 
 def test_a_model_naming_a_value_its_contract_lacks_does_not_compile(project, wh):

@@ -21,6 +21,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
+
 from cityops import locks
 from cityops.contracts import all_contracts
 from cityops.errors import BuildFailed, BuildNotPublished
@@ -249,7 +251,24 @@ def _run_dbt(home: Home, extra: list[str], parsed, manifest: bool = True) -> Bui
         level = logging.ERROR if failed else logging.INFO
         log.log(level, "dbt %s %s: %s (%.1f s)", kind, node.node.name, status, node.execution_time or 0)
         if failed:
-            result.failures.append(f"{kind} {node.node.name}: {(node.message or '').strip()}")
+            found = _failing_rows(home, node.node) if kind == "test" and status == "fail" else ""
+            result.failures.append(f"{kind} {node.node.name}: {(node.message or '').strip()}{found}")
         elif kind == "model" and status == "success" and node.node.schema == NEXT:
             result.built.append(node.node.alias or node.node.name)
     return result
+
+
+def _failing_rows(home: Home, node, limit: int = 3) -> str:
+    """A failing test's first rows, for the summary (dbt says only how many): what is wrong
+    and where, e.g. `rule=accepted_values, column_name=kind, value=灯杆损坏, n_rows=1`."""
+    code = getattr(node, "compiled_code", None)
+    if not code:
+        return ""
+    try:
+        with connect(home) as conn:
+            cursor = conn.execute(f"select * from ({code}) as failing limit {limit}")
+            names = [column.name for column in cursor.description or []]
+            rows = cursor.fetchall()
+    except psycopg.Error:
+        return ""
+    return "".join(f"\n      {', '.join(f'{n}={v}' for n, v in zip(names, row, strict=True))}" for row in rows)
