@@ -42,8 +42,8 @@ def _say(message: str) -> None:
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} build server {os.getpid()}: {message}", flush=True)
 
 
-def _warm_up() -> None:
-    """What a build imports, so that a forked child does not."""
+def _warm_up(home: Home) -> None:
+    """What a build imports and compiles, so that a forked child does not."""
     import dbt.adapters.postgres
     import dbt.cli.main
     import dbt.contracts.graph.manifest
@@ -54,6 +54,7 @@ def _warm_up() -> None:
     import cityops.transform.dbt  # noqa: F401
 
     get_mp_context().Lock()  # starts multiprocessing's resource tracker once: every child shares it
+    _compile_macros(home)
 
     # dbt's telemetry library calls logging.basicConfig() on import; a command configures
     # logging itself (cli/main.py), as in a new process
@@ -61,6 +62,19 @@ def _warm_up() -> None:
     for handler in root.handlers[:]:
         root.removeHandler(handler)
     root.setLevel(logging.WARNING)
+
+
+def _compile_macros(home: Home) -> None:
+    """dbt compiles each macro a build calls (about 0.4 s of a month's build): the macros of
+    the project parsed last are compiled here once, and every child finds them compiled."""
+    from cityops.transform import manifest_cache
+
+    try:
+        manifest = manifest_cache.newest(home)
+    except OSError:
+        manifest = None
+    if manifest is not None:
+        _say(f"compiled {manifest_cache.compile_macros(manifest)} dbt macros ahead")
 
 
 def serve(home: Home) -> None:
@@ -72,7 +86,7 @@ def serve(home: Home) -> None:
     listener.listen(8)  # commands arriving while it warms up wait here
     mine = installed()
     _say(f"warming up for {home.root}")
-    _warm_up()
+    _warm_up(home)
     gc.freeze()  # the imported heap is shared with every child, never copied by a collection
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     idle_limit = float(os.environ.get("CITYOPS_BUILD_SERVER_IDLE_S", IDLE_S))

@@ -62,6 +62,27 @@ def load(home: Home, key: str):
     return Manifest(**fields)
 
 
+def newest(home: Home):
+    """The manifest kept last (whatever its key), or None."""
+    kept = sorted(_folder(home).glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    return load(home, kept[0].stem) if kept else None
+
+
+def compile_macros(manifest) -> int:
+    """Compile the manifest's macros into dbt's template cache (keyed by each macro's text,
+    so a changed macro is a miss, compiled when used): what a forked build then skips."""
+    from dbt_common.clients.jinja import template_cache
+
+    compiled = 0
+    for macro in manifest.macros.values():
+        try:
+            template_cache.get_node_template(macro)
+            compiled += 1
+        except Exception as exc:  # a macro that does not compile fails its build, not the server
+            log.debug("macro %s not compiled ahead: %s", macro.unique_id, exc)
+    return compiled
+
+
 def _public_fields(manifest) -> dict[str, Any]:
     """What dbt parsed; the `_` fields are lookups and a lock, rebuilt or made anew."""
     return {f.name: getattr(manifest, f.name) for f in dataclasses.fields(manifest) if not f.name.startswith("_")}
