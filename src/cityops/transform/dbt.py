@@ -179,7 +179,9 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
             # the rest as copies of the published tables, filled while dbt starts
             staging = side_schema.plan_staging(todo.state_dir, todo.datasets, deltas_allowed=todo.same_project)
             deltas = side_schema.stage_deltas(conn, staging.deltas)
-            copies = side_schema.BackgroundCopies(home, [*staging.copies, *set(staging.deltas) - set(deltas)])
+            # a fact not published yet is copied (built whole) instead: facts before their rollups
+            unstaged = [name for name in staging.deltas if name not in deltas]
+            copies = side_schema.BackgroundCopies(home, [*unstaged, *staging.copies])
             prepare(home)
             side_schema.stand_in(conn, partial=todo.select is not None, copied={*copies.names, *deltas})
             common = ["--vars", json.dumps(variables), *todo.dbt_flags()]  # --state only if compared with

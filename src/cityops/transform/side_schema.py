@@ -287,7 +287,8 @@ def merge_delta(conn, name: str) -> None:
     """The published fact takes the delta's months: its rows of those months, of batches that
     no longer stand (`retired_batches`) and without a batch go; the delta's rows come in.
     The month and batch are looked up in the fact's indexes, as arrays (a bitmap OR), not
-    a scan of every month."""
+    a scan of every month. The tests of the whole fact read the same rows before the swap
+    (macro as_published, macros/merged_at_publish.sql): a change here is a change there."""
     columns = _columns(conn, MARTS, name)
     if _columns(conn, NEXT, name) != columns:
         raise BuildFailed(

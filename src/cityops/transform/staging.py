@@ -14,8 +14,8 @@ what the contract promises, in two tests: `meets_contract` (tests/generic/meets_
 checks every column rule in one query, `not_null` where a blank is rejected,
 `accepted_values` from an enum's values and the water classes, `relationships` to the seed
 registry a column names; `unique_combination` checks the grain (the month and the
-contract's key). One node per rule and column cost a build of one new month ~20 ms of
-dbt's time each, and most of its tests.
+contract's key). One query, not a dbt node per rule and column: each node costs a build
+~20 ms of dbt's own work, and they were most of a month's build.
 
 These tests read one row (or, for a file without a month column, one batch's month) at a
 time, so a build of new batches tests only those batches' rows (`where: __new_batches__`,
