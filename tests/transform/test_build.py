@@ -87,6 +87,42 @@ def test_nothing_changed_is_decided_before_dbt_starts_and_a_second_build_waits(w
     assert "skipped" in done[0]["build"], "it then found the marts up to date"
 
 
+def test_each_build_plans_from_the_last_build_the_warehouse_published(wh, tmp_path, monkeypatch):
+    """Airflow's workers build one warehouse, each with its own CITYOPS_HOME (on its own
+    machine): what the marts were built from is recorded in the warehouse, committed with
+    the marts, so a worker plans from the last build anyone published, not its own last.
+    (Planned from its own, worker A took February's tickets as untested and found none of
+    them in the month's delta: a failed build, again at every run.)"""
+    from cityops.load.warehouse import url
+    from cityops.periods import parse_period
+    from cityops.settings import Home
+    from cityops_dev.samples import write_month
+
+    def tickets(period: str) -> None:
+        (path,) = write_month(parse_period(period), tmp_path / period, datasets=["hotline_cases"], hotline_rows=200)
+        assert ingest(path, "hotline_cases", period).status == "loaded"
+
+    monkeypatch.setenv("CITYOPS_WAREHOUSE_URL", url(wh))
+    worker_a, worker_b = wh, Home(tmp_path / "worker-b").ensure()
+    tickets("2025-01")
+    assert build(home=worker_a).success
+    tickets("2025-02")
+    by_b = build(home=worker_b)
+    assert "new or corrected batches of hotline_cases" in by_b.reason, "B read A's build from the warehouse"
+    tickets("2025-03")
+    by_a = build(home=worker_a)
+    assert "new or corrected batches of hotline_cases" in by_a.reason
+    assert query(wh, "select month_start::text, count(*) from marts.fct_hotline_tickets group by 1 order by 1") == [
+        ("2025-01-01", 200), ("2025-02-01", 200), ("2025-03-01", 200),
+    ]  # fmt: skip
+    published = query(wh, "select reason from audit.mart_builds order by build_id")
+    assert [reason for (reason,) in published] == [
+        "no good build is recorded in the warehouse: everything",
+        "new or corrected batches of hotline_cases",
+        "new or corrected batches of hotline_cases",
+    ]
+
+
 def _waits_for_the_build_lock(home) -> bool:
     from cityops import locks
 

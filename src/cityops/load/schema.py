@@ -77,6 +77,30 @@ begin
     end if;
 end
 $$;
+-- One row per build that published the marts: the state they were built from, committed in
+-- the same transaction as the marts, so the next build plans from the warehouse itself,
+-- whichever machine (CITYOPS_HOME) runs it (transform/freshness.py).
+create table if not exists audit.mart_builds (
+    build_id        bigserial primary key,
+    published_at    timestamptz not null default now(),
+    reason          text not null,
+    project         text not null,
+    batches         jsonb not null,
+    current_batches uuid[] not null,
+    relations       text[] not null,
+    published       text[] not null,
+    forgotten       boolean not null default false
+);
+comment on table audit.mart_builds is
+    '每次发布主题库的构建一行：依据的批次与项目版本 | One row per build that published the marts';
+comment on column audit.mart_builds.project is 'dbt 项目文件摘要 | digest of the dbt project the marts were built with';
+comment on column audit.mart_builds.batches is
+    '各数据集已发布批次数与最后决定时间 | per dataset: published batches and the last decision time';
+comment on column audit.mart_builds.current_batches is '构建开始时的现行批次 | the batches current when it started';
+comment on column audit.mart_builds.relations is '构建后存在的关系 | the relations the build left';
+comment on column audit.mart_builds.published is '本次发布的主题表 | the marts this build published';
+comment on column audit.mart_builds.forgotten is
+    '为真时下一次构建重建全部 | true: the next build builds everything (cityops_dev bench, a restore)';
 comment on table audit.ingest_batches is
     '每个上报文件一行：批次、状态（current/superseded/rejected…）、文件哈希 | One row per file received';
 comment on table audit.validation_results is
@@ -179,7 +203,7 @@ def ensure_audit(conn: psycopg.Connection) -> None:
         AUDIT_DDL,
         "audit",
         ("raw", "audit", "stage"),
-        ("audit.ingest_batches", "audit.validation_results"),
+        ("audit.ingest_batches", "audit.validation_results", "audit.mart_builds"),
     )
 
 

@@ -189,15 +189,18 @@ def build(*, full_refresh: bool = False, select: str | None = None, home: Home |
             if todo.skip_unit_tests:
                 selection += ["--exclude-resource-type", "unit_test"]
             extra = ["--full-refresh"] if full_refresh else []
-            # Only batches changed: the manifest on record is this project's, and writing it
+            # Only batches changed: the manifest kept here is this project's, and writing it
             # (twice: after parse, after the run) cost ~1 s a build. run_results.json still is.
-            manifest = not todo.same_project
+            manifest = not todo.manifest_kept
             parsed = parsed_project(home, todo.state.project, variables)
             result = _run_dbt(home, [*extra, *selection, *common], parsed, manifest=manifest)
             result.reason = todo.reason
             if result.success:
-                side_schema.swap_in(conn, result.built)
-                freshness.record_good_build(home, todo.state, conn, manifest=manifest)
+                with conn.transaction():  # the marts and the record of what they were built from, at once
+                    side_schema.swap_in(conn, result.built)
+                    freshness.record_good_build(
+                        home, todo.state, conn, reason=todo.reason, published=result.built, manifest=manifest
+                    )
         finally:
             if copies is not None:
                 copies.finish()

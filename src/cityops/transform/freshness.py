@@ -2,9 +2,11 @@
 
 The marts are built from the dbt project's files and the published batches. Before every
 build (under the build lock) their state is read: a digest of the project, and per dataset
-the count and last decision time of its published batches. After a good build THAT state,
-the one read before dbt started, is written down with the relations the build left; so a
-batch published while dbt ran differs from it, and the next run builds again.
+the count and last decision time of its published batches. A good build writes THAT state,
+the one read before dbt started, with the relations it left into `audit.mart_builds`, in
+the transaction that publishes the marts: so a batch published while dbt ran differs from
+it and the next run builds again, and the record is the warehouse's, committed with the
+marts it describes, whichever machine (CITYOPS_HOME: an Airflow worker) ran the build.
 
 The next build then selects only what changed since (see `plan`):
 - the datasets whose batches changed: `source:raw.<dataset>+`, and what reads the audit trail
@@ -12,7 +14,8 @@ The next build then selects only what changed since (see `plan`):
   always, the scorecard's "months reported" when those months changed, the withdrawals when
   the datasets have one);
 - a changed project: `state:modified+`, against the manifest of the last good build, kept
-  under CITYOPS_HOME/dbt/state;
+  under CITYOPS_HOME/dbt/state with the project digest it was parsed from (a manifest
+  there that is not the last good build's, e.g. another worker built since: everything);
 - always the build gate (`tag:build_gate`): a rehearsed failure fails any build;
 - the data tests of what is built; dbt's unit tests (fixed inputs: they check the SQL, not
   the data) only when the project changed. When only batches changed, the tests that read
@@ -26,12 +29,12 @@ no dbt at all.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from psycopg.types.json import Jsonb
 
 from cityops.settings import Home, dbt_project_dir
 
@@ -53,9 +56,6 @@ class BuildState:
     relations: list[str] = field(default_factory=list)
     current: list[str] = field(default_factory=list)  # the batch ids that stood
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass
 class Plan:
@@ -65,7 +65,7 @@ class Plan:
     reason: str
     select: list[str] | None = None
     skip: bool = False
-    state_dir: Path | None = None  # the last good build's manifest, for state:modified
+    state_dir: Path | None = None  # the last good build's manifest, if kept here: state:modified, deltas
     # dbt's unit tests check the SQL, not the data: a build of new batches alone skips them.
     skip_unit_tests: bool = False
     # The batches whose rows passed this project's data tests; empty: test every row.
@@ -76,6 +76,11 @@ class Plan:
     def same_project(self) -> bool:
         """Only batches changed: the last good build's manifest is this project's (unit tests skipped)."""
         return self.skip_unit_tests
+
+    @property
+    def manifest_kept(self) -> bool:
+        """This project's manifest is kept here already: the build need not write it again."""
+        return self.same_project and self.state_dir is not None
 
     def dbt_flags(self) -> list[str]:
         """What dbt is told besides the selection.
@@ -137,46 +142,64 @@ def current_state(conn) -> BuildState:
     return BuildState(project=project_digest(), batches=published_batches(conn), current=current_batches(conn))
 
 
-def _state_file(home: Home) -> Path:
-    return home.root / "dbt" / "last_build"
-
-
 def state_dir(home: Home) -> Path:
     return home.root / "dbt" / "state"
 
 
-def last_good_build(home: Home) -> BuildState | None:
-    path = _state_file(home)
+def kept_manifest(home: Home, project: str) -> Path | None:
+    """The folder of the manifest dbt parsed from `project` when this machine last built it, if kept."""
+    folder = state_dir(home)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return BuildState(
-            project=data["project"],
-            batches=dict(data["batches"]),
-            relations=list(data["relations"]),
-            current=list(data.get("current", [])),  # a record from before it was kept: test every row
-        )
-    except (OSError, ValueError, KeyError, TypeError):
+        kept = (folder / "project").read_text(encoding="utf-8").strip()
+    except OSError:
         return None
+    return folder if kept == project and (folder / "manifest.json").is_file() else None
 
 
-def record_good_build(home: Home, before: BuildState, conn, *, manifest: bool = True) -> None:
-    """After a good build: the state read before dbt started, the relations it left, its
-    manifest (`manifest` False: the project is the last good build's, so is its manifest)."""
-    recorded = BuildState(before.project, before.batches, built_relations(conn), before.current)
-    path = _state_file(home)
-    path.parent.mkdir(parents=True, exist_ok=True)
+_LAST_GOOD_BUILD = (
+    "select project, batches, relations, current_batches::text[] from audit.mart_builds "
+    "where not forgotten order by build_id desc limit 1"
+)
+
+
+def last_good_build(conn) -> BuildState | None:
+    """What the marts in the warehouse were built from: the last build that published them."""
+    if not conn.execute("select to_regclass('audit.mart_builds') is not null").fetchone()[0]:
+        return None
+    row = conn.execute(_LAST_GOOD_BUILD).fetchone()
+    if row is None:
+        return None
+    project, batches, relations, current = row
+    return BuildState(project=project, batches=dict(batches), relations=list(relations), current=list(current))
+
+
+def record_good_build(
+    home: Home, before: BuildState, conn, *, reason: str, published: list[str], manifest: bool
+) -> None:
+    """After a good build, in the transaction that publishes its marts: the state read before
+    dbt started and the relations it left. `manifest`: dbt wrote this project's manifest,
+    kept (with the project's digest) for the next build's `state:modified`."""
     written = home.dbt_target / "manifest.json"
     if manifest and written.is_file():
-        state_dir(home).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(written, state_dir(home) / "manifest.json")
-    partial = path.with_suffix(".part")
-    partial.write_text(json.dumps(recorded.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
-    partial.replace(path)
+        folder = state_dir(home)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "project").unlink(missing_ok=True)  # a manifest without its digest is never used
+        shutil.copyfile(written, folder / "manifest.json")
+        (folder / "project").write_text(before.project, encoding="utf-8")
+    conn.execute(
+        "insert into audit.mart_builds (reason, project, batches, current_batches, relations, published) "
+        "values (%s, %s, %s, %s::uuid[], %s, %s)",
+        (reason, before.project, Jsonb(before.batches), before.current, built_relations(conn), published),
+    )
 
 
 def forget_good_build(home: Home) -> None:
-    """The next build builds everything (a restore, or marts dropped by hand)."""
-    _state_file(home).unlink(missing_ok=True)
+    """The next build builds everything (a restore, or marts dropped by hand); the record stays."""
+    from cityops.load.warehouse import connect
+
+    with connect(home) as conn:
+        if conn.execute("select to_regclass('audit.mart_builds') is not null").fetchone()[0]:
+            conn.execute("update audit.mart_builds set forgotten = true where not forgotten")
 
 
 def reported_months(conn, batches: list[str] | None = None) -> list[str]:
@@ -218,11 +241,11 @@ def audit_trail_readers(conn, changed: list[str], last: BuildState) -> list[str]
 def plan(home: Home, conn, *, full_refresh: bool = False) -> Plan:
     """What to build, from the state now and the last good build's. Call it under the build lock."""
     now = current_state(conn)
-    last = last_good_build(home)
+    last = last_good_build(conn)
     if full_refresh:
         return Plan(now, "a full refresh was asked for")
     if last is None:
-        return Plan(now, "no good build is recorded under CITYOPS_HOME: everything")
+        return Plan(now, "no good build is recorded in the warehouse: everything")
     gone = sorted(set(last.relations) - set(built_relations(conn)))
     if gone:
         return Plan(now, f"{len(gone)} relation(s) of the last build are gone (e.g. {gone[0]}): everything")
@@ -232,10 +255,10 @@ def plan(home: Home, conn, *, full_refresh: bool = False) -> Plan:
     if changed:
         select += [f"source:raw.{dataset}+" for dataset in changed] + audit_trail_readers(conn, changed, last)
         reasons.append(f"new or corrected batches of {', '.join(changed)}")
-    manifest_dir = state_dir(home)
+    manifest_dir = kept_manifest(home, last.project)
     if now.project != last.project:
-        if not (manifest_dir / "manifest.json").is_file():
-            return Plan(now, "the dbt project changed and the last build's manifest is missing: everything")
+        if manifest_dir is None:
+            return Plan(now, "the dbt project changed and the last good build's manifest is not here: everything")
         select.append("state:modified+")
         reasons.append("the dbt project changed")
     if not select:
