@@ -8,7 +8,9 @@
 - a dataset's month while its batch is published: two loads of one month queue, and the
   second sees the first's result;
 - a copy staged in `marts__next` while it is filled (transform/side_schema.py): the model
-  that reads it first waits (macros/unseen_batches.sql, with the same key and seed).
+  that reads it first waits (macros/unseen_batches.sql, with the same key and seed);
+- a portal upload being worked on: held by its worker, so a portal that starts and resumes
+  what a stopped one left skips the uploads a live worker still has (portal/jobs.py).
 The keyed locks use different hash seeds, so a batch id never collides with a month.
 """
 
@@ -22,7 +24,7 @@ import psycopg
 
 SCHEMA_DDL = 727001
 DBT_BUILD = 727002
-_BATCH_SEED, _MONTH_SEED, _STAGED_COPY_SEED = 1, 0, 2
+_BATCH_SEED, _MONTH_SEED, _STAGED_COPY_SEED, _UPLOAD_SEED = 1, 0, 2, 3
 
 # For scripts that run outside a psycopg session (the restore's psql prelude).
 SCHEMA_DDL_SQL = f"select pg_advisory_xact_lock({SCHEMA_DDL});"
@@ -71,3 +73,9 @@ def lock_staged_copy(conn: psycopg.Connection, relation: str) -> None:
 
 def unlock_staged_copy(conn: psycopg.Connection, relation: str) -> None:
     conn.execute("select pg_advisory_unlock(hashtextextended(%s, %s))", (relation, _STAGED_COPY_SEED))
+
+
+def try_lock_upload(conn: psycopg.Connection, upload_id: str) -> bool:
+    """Held by the session working on a portal upload until it ends; False: a live one has it."""
+    row = conn.execute("select pg_try_advisory_lock(hashtextextended(%s, %s))", (upload_id, _UPLOAD_SEED)).fetchone()
+    return bool(row[0])

@@ -7,6 +7,7 @@ load checkpoint while a test looks at the progress page and the rest of the port
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -56,7 +57,14 @@ def portal(home, tmp_path_factory) -> Server:
         for username, department in USERS.items():
             role = "admin" if department == accounts.ADMIN_DEPARTMENT else "clerk"
             accounts.add(conn, username, department, role, FIRST)
-    folder = tmp_path_factory.mktemp("portal")
+    server = start_portal(tmp_path_factory.mktemp("portal"), workers=2)
+    yield server
+    stop_portal(server)
+
+
+def start_portal(folder: Path, *, workers: int) -> Server:
+    """`cityops portal` on a free loopback port, over the session's warehouse, once it answers."""
+    folder.mkdir(parents=True, exist_ok=True)
     gate, log = folder / "gate", folder / "server.log"
     port = _free_port()
     env = {
@@ -64,7 +72,7 @@ def portal(home, tmp_path_factory) -> Server:
         "PYTHONPATH": os.pathsep.join(p for p in (str(PAUSE), os.environ.get("PYTHONPATH")) if p),
         "CITYOPS_TEST_GATE": str(gate),
         "CITYOPS_TEST_GATE_AT": "staged",
-        "CITYOPS_PORTAL_WORKERS": "2",
+        "CITYOPS_PORTAL_WORKERS": str(workers),
         "CITYOPS_PORTAL_BUILD": "off",  # the marts refresh runs dbt: a minute the tests do not spend
         "CITYOPS_MAX_FILE_MB": str(MAX_FILE_MB),
     }
@@ -82,8 +90,18 @@ def portal(home, tmp_path_factory) -> Server:
             return False
 
     wait_for("the portal to start", healthy, timeout=180, detail=log.read_text)
-    yield Server(url, process, gate, log)
+    return Server(url, process, gate, log)
+
+
+def stop_portal(server: Server, *, kill: bool = False) -> None:
+    """Stopped as a service manager stops it (SIGTERM), or `kill`ed with every process of it
+    (SIGKILL: a crash, a container killed); either way nothing of it may stay behind."""
+    process = server.process
     descendants = psutil.Process(process.pid).children(recursive=True)  # its upload workers, their GX workers
+    if kill:
+        for victim in [process, *descendants]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                victim.kill()
     process.terminate()
     try:
         process.wait(30)

@@ -22,7 +22,18 @@ from cityops.load.warehouse import connect
 from cityops.portal import accounts
 from tests.fixtures.garbage import garbage_rows, table, write_xlsx
 from tests.fixtures.rows import hotline, month_file, row_maker
-from tests.portal.conftest import FIRST, MAX_FILE_MB, NEW, answer, csrf_of, login, upload
+from tests.fixtures.waiting import wait_for
+from tests.portal.conftest import (
+    FIRST,
+    MAX_FILE_MB,
+    NEW,
+    answer,
+    csrf_of,
+    login,
+    start_portal,
+    stop_portal,
+    upload,
+)
 
 pytestmark = pytest.mark.slow
 PERIOD = "2025-03"
@@ -267,6 +278,42 @@ def test_a_load_cut_off_by_the_warehouse_says_try_again_later_and_keeps_the_file
         ).fetchone()[0]
         assert published == 0
     assert client.get("/").status_code == 200  # and the portal serves again
+
+
+def test_uploads_a_portal_left_under_way_or_queued_when_it_died_load_when_it_starts_again(portal, tmp_path):
+    """A portal of one worker is killed (every process of it) with one upload held in the
+    middle of its load and the next waiting in the queue: the next portal to start runs both,
+    in the order they came, from the files it kept. (They stayed `running` and `queued`,
+    the clerk's page waiting for ever.)"""
+    first_file, second_file = _garbage(tmp_path / "a.xlsx", scale=1.7), _garbage(tmp_path / "b.xlsx", scale=1.8)
+    dying = start_portal(tmp_path / "dying", workers=1)
+    try:
+        client = login(dying, "greening")
+        dying.gate.touch()
+        first = upload(client, first_file, "garbage_sorting", PERIOD).headers["location"]
+        wait_for("the first load to be held", Path(f"{dying.gate}.held").exists, timeout=120)
+        second = upload(client, second_file, "garbage_sorting", PERIOD).headers["location"]
+    finally:
+        stop_portal(dying, kill=True)
+    ids = [location.rsplit("/", 1)[1] for location in (first, second)]
+    with connect() as conn:
+        left = conn.execute("select state from portal.uploads where upload_id = any(%s::uuid[])", (ids,)).fetchall()
+    assert sorted(state for (state,) in left) == ["queued", "running"]
+
+    again = start_portal(tmp_path / "again", workers=1)
+    try:
+        client = login(again, "greening")
+        pages = [answer(client, location) for location in (first, second)]
+        assert all('data-status="loaded"' in page.text for page in pages), [p.text[-1500:] for p in pages]
+    finally:
+        stop_portal(again)
+    with connect() as conn:
+        current = conn.execute(
+            "select file_sha256 from audit.ingest_batches where dataset = 'garbage_sorting' and period = %s "
+            "and status = 'current'",
+            (periods.parse_period(PERIOD),),
+        ).fetchall()
+    assert current == [(hashlib.sha256(second_file.read_bytes()).hexdigest(),)], "the later upload is current"
 
 
 def test_the_calendar_opens_on_an_earlier_window_even_through_the_first_login(portal, tmp_path):

@@ -66,6 +66,7 @@ def create_app(home: Home, conninfo: str, secret: str, *, workers: int = 2, secu
             grant_portal_access(conn)
         app.state.runner = Runner(conninfo, workers)
         app.state.runner.warm_up()
+        app.state.runner.resume()  # what a stopped portal left queued or under way
         yield
         app.state.runner.shutdown()
 

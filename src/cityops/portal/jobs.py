@@ -26,6 +26,7 @@ from typing import Any
 
 import psycopg
 
+from cityops import locks
 from cityops.contracts import get_contract
 from cityops.errors import SystemFailure, UsageError
 from cityops.orchestrate.asset_events import AirflowApi, AirflowApiError
@@ -139,11 +140,23 @@ def _ready() -> bool:
     return True
 
 
+ELSEWHERE = "elsewhere"  # run_upload's answer when another live worker has the upload
+
+
 def run_upload(upload_id: str, kept_file: str, dataset: str, period: str) -> str:
-    """In a worker: ingest the kept file, write the answer into portal.uploads; the final state."""
+    """In a worker: ingest the kept file, write the answer into portal.uploads; the final state.
+
+    The upload is claimed first (an advisory lock its session holds to the end): one that a
+    live worker has, or that is decided already, is left alone (a portal resuming uploads
+    while another still runs them)."""
     from cityops.ingest import ingest
 
     with psycopg.connect(_current["conninfo"], autocommit=True) as conn:
+        if not locks.try_lock_upload(conn, upload_id):
+            return ELSEWHERE
+        row = conn.execute("select state from portal.uploads where upload_id = %s", (upload_id,)).fetchone()
+        if row is None or row[0] not in ("queued", "running"):
+            return row[0] if row else ELSEWHERE
         _current.update(id=upload_id, conn=conn, chunks=0)
         conn.execute("update portal.uploads set state = 'running', step = 'reading:0' where upload_id = %s",
                      (upload_id,))  # fmt: skip
@@ -161,15 +174,15 @@ def run_upload(upload_id: str, kept_file: str, dataset: str, period: str) -> str
             state, error = "failed", f"{type(exc).__name__}: {exc}"
         finally:
             _current.pop("id", None)
-    _record(
-        upload_id,
-        state,
-        answer["status"] if answer else "failed",
-        answer["batch_id"] if answer else None,
-        answer["rows"] if answer else None,
-        json.dumps(answer, ensure_ascii=False, default=str) if answer else None,
-        error,
-    )
+        _record(  # still holding the claim
+            upload_id,
+            state,
+            answer["status"] if answer else "failed",
+            answer["batch_id"] if answer else None,
+            answer["rows"] if answer else None,
+            json.dumps(answer, ensure_ascii=False, default=str) if answer else None,
+            error,
+        )
     return answer["status"] if answer and answer["status"] == "loaded" else state
 
 
@@ -255,6 +268,20 @@ class Runner:
         for _ in range(self.workers):
             self._pool.submit(_ready)
 
+    def resume(self) -> int:
+        """The uploads a stopped portal left queued or under way, run now in the order they came:
+        their files are kept, and a load is all or nothing, so one cut off starts again."""
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            left = conn.execute(
+                "select upload_id::text, kept_file, dataset, to_char(period, 'YYYY-MM') from portal.uploads "
+                "where state in ('queued', 'running') order by created_at"
+            ).fetchall()
+        for upload_id, kept_file, dataset, period in left:
+            self.submit(upload_id, Path(kept_file), dataset, period)
+        if left:
+            log.info("resumed %d upload(s) a stopped portal left queued or under way", len(left))
+        return len(left)
+
     def submit(self, upload_id: str, kept_file: Path, dataset: str, period: str) -> None:
         done = functools.partial(self._finished, upload_id, dataset)
         with self._lock:
@@ -266,6 +293,8 @@ class Runner:
         future.add_done_callback(done)
 
     def _finished(self, upload_id: str, dataset: str, future: Future) -> None:
+        if future.cancelled():  # the portal is stopping: it stays queued, for the next start
+            return
         error = future.exception()
         if error is None:
             if future.result() == "loaded":
@@ -280,8 +309,9 @@ class Runner:
             )
 
     def shutdown(self) -> None:
-        """Uploads not started are cancelled, uploads under way finish. Waiting is also what lets
-        the workers exit: without it they, and their GX workers, outlived the portal."""
+        """Uploads under way finish; those not started stay queued for the next start (`resume`).
+        Waiting is also what lets the workers exit: without it they, and their GX workers,
+        outlived the portal."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
