@@ -20,6 +20,8 @@ from cityops.load.roles import SEES_ALL, department_codes, role_of
 
 log = logging.getLogger("cityops.access")
 AUDIT_TABLES = ("ingest_batches", "validation_results")
+# Audit tables of no dataset (the record of the marts' builds): rows for the service roles only.
+SERVICE_TABLES = ("mart_builds",)
 
 _FUNCTION = f"""
 create or replace function audit.sees_dataset(ds text) returns boolean
@@ -75,6 +77,8 @@ def ensure_objects(conn: psycopg.Connection, *, replace: bool) -> None:
         conn.execute(_FUNCTION)
     for table in AUDIT_TABLES:
         secure(conn, "audit", table, sql.SQL("audit.sees_dataset(dataset)"))
+    for table in SERVICE_TABLES:  # no dataset is null's: only the roles that see every dataset pass
+        secure(conn, "audit", table, sql.SQL("audit.sees_dataset(null)"))
 
 
 def map_dataset(conn: psycopg.Connection, contract: Contract, codes: dict[str, str]) -> None:
