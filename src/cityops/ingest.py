@@ -92,7 +92,7 @@ def ingest(path: Path | str, dataset: str, period: str, *, dry_run: bool = False
             outcome.rows = _extract(conn, contract, path, stage, outcome.problems, home)
             results = _reading_results(contract, outcome.problems)
             if outcome.rows:
-                results += _validate(conn, contract, stage, month, outcome.problems)
+                results += _validate(conn, contract, stage, month, outcome.problems, home)
             _decide(conn, contract, month, sha256, stage, outcome, results, dry_run)
         except Exception as exc:
             conn.rollback()
@@ -139,12 +139,16 @@ def _reading_results(contract: Contract, problems: ProblemLog) -> list[CheckResu
 # --- 2. validate ------------------------------------------------------------------------------
 
 
-def _validate(conn, contract: Contract, stage: sql.Identifier, month: dt.date, problems: ProblemLog):
-    from cityops.validate.gate import run_gate
+def _validate(conn, contract: Contract, stage: sql.Identifier, month: dt.date, problems: ProblemLog, home: Home):
+    from cityops.load.warehouse import url
+    from cityops.validate.gate import gx_outcomes, run_gate
     from cityops.validate.history import run_history_rules
 
+    warehouse = url(home)  # GX checks the batch where this load staged it, wherever the environment points
     worker = gate_worker()
-    outcomes = worker.outcomes(contract, stage, month) if worker is not None else None
+    outcomes = worker.outcomes(contract, stage, month, warehouse) if worker is not None else None
+    if outcomes is None:
+        outcomes = gx_outcomes(contract, stage, month, warehouse)
     return run_gate(conn, contract, stage, month, problems, outcomes) + run_history_rules(
         conn, contract, stage, month, problems
     )

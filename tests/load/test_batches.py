@@ -97,3 +97,21 @@ def test_two_loads_of_the_same_month_at_once_end_with_one_current_batch(wh, tmp_
     assert scalar(wh, "select count(*) from audit.ingest_batches where status = 'superseded'") == 1
     current = scalar(wh, "select batch_id::text from audit.ingest_batches where status = 'current'")
     assert scalar(wh, "select count(*) from raw.garbage_sorting where _batch_id = %s", current) == 10
+
+
+def test_a_load_into_another_homes_warehouse_is_checked_there(wh, tmp_path):
+    """`ingest(home=...)` stages, checks and publishes in that home's warehouse: the gate
+    (GX, in its worker) read the environment's warehouse, where the batch is not."""
+    from cityops.load import warehouse
+    from cityops.settings import Home
+
+    other = Home(tmp_path / "other").ensure()
+    warehouse.start(other)
+    try:
+        outcome = ingest(write(tmp_path / "a.xlsx", table()), "garbage_sorting", "2025-03", home=other)
+        assert outcome.status == "loaded", outcome.to_json()
+        assert scalar(other, "select count(*) from audit.validation_results where not success") == 0
+        assert scalar(other, "select count(*) from audit.validation_results") > 0
+        assert scalar(wh, "select to_regclass('audit.ingest_batches') is null"), "nothing in the environment's"
+    finally:
+        warehouse.stop(other)

@@ -126,20 +126,20 @@ class GateWorker:
         os.close(answer_write)
         self.pid, self.requests, self.answers = pid, os.fdopen(request_write, "wb"), os.fdopen(answer_read, "rb")
 
-    def outcomes(self, contract: Contract, table: sql.Identifier, month: dt.date) -> dict[str, Any] | None:
+    def outcomes(
+        self, contract: Contract, table: sql.Identifier, month: dt.date, warehouse: str
+    ) -> dict[str, Any] | None:
         """GX's outcomes of the suite on the staged table, or None: then the caller runs GX itself.
 
         The contract and the warehouse's URL go with the request: the worker checks what this
-        process would check, wherever this process's settings point now."""
-        from cityops.load.warehouse import url
-
+        process would check, in the warehouse the batch was staged in."""
         global _failed
         schema, name = table._obj  # type: ignore[attr-defined]
         with self.lock:
             if self.pid is None:
                 return None
             try:
-                _send(self.requests, (contract, url(), schema, name, month))
+                _send(self.requests, (contract, warehouse, schema, name, month))
                 status, answer = _receive(self.answers)
             except Exception as exc:
                 status, answer = "error", f"{type(exc).__name__}: {exc}"
