@@ -65,3 +65,11 @@ def local_postgres() -> str:
     yield f"postgresql://postgres@127.0.0.1:5432/{name}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+LONGEST = ("tests/orchestrate/test_stack.py",)  # the Celery stack end to end: about five minutes
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest test starts first: begun late, it alone would set the suite's wall time on two workers."""
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST))
