@@ -110,9 +110,14 @@ def project_digest() -> str:
     return digest.hexdigest()
 
 
+def _exists(conn, table: str) -> bool:
+    """A warehouse that has never loaded a file (or built the marts) has not got the audit's tables yet."""
+    return conn.execute("select to_regclass(%s) is not null", (table,)).fetchone()[0]
+
+
 def published_batches(conn) -> dict[str, str]:
     """Per dataset: how many batches reached raw and when the last decision about them was made."""
-    if not conn.execute("select to_regclass('audit.ingest_batches') is not null").fetchone()[0]:
+    if not _exists(conn, "audit.ingest_batches"):
         return {}
     rows = conn.execute(
         "select dataset, count(*), max(decided_at) from audit.ingest_batches "
@@ -122,7 +127,7 @@ def published_batches(conn) -> dict[str, str]:
 
 
 def current_batches(conn) -> list[str]:
-    if not conn.execute("select to_regclass('audit.ingest_batches') is not null").fetchone()[0]:
+    if not _exists(conn, "audit.ingest_batches"):
         return []
     rows = conn.execute("select batch_id::text from audit.ingest_batches where status = 'current' order by 1")
     return [r[0] for r in rows]
@@ -164,7 +169,7 @@ _LAST_GOOD_BUILD = (
 
 def last_good_build(conn) -> BuildState | None:
     """What the marts in the warehouse were built from: the last build that published them."""
-    if not conn.execute("select to_regclass('audit.mart_builds') is not null").fetchone()[0]:
+    if not _exists(conn, "audit.mart_builds"):
         return None
     row = conn.execute(_LAST_GOOD_BUILD).fetchone()
     if row is None:
@@ -198,7 +203,7 @@ def forget_good_build(home: Home) -> None:
     from cityops.load.warehouse import connect
 
     with connect(home) as conn:
-        if conn.execute("select to_regclass('audit.mart_builds') is not null").fetchone()[0]:
+        if _exists(conn, "audit.mart_builds"):
             conn.execute("update audit.mart_builds set forgotten = true where not forgotten")
 
 
