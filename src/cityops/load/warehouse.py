@@ -196,6 +196,11 @@ def connect(home: Home | None = None, *, autocommit: bool = True) -> Iterator[ps
         raise _failed(exc, conn) from exc
 
 
+def relation_exists(conn: psycopg.Connection, name: str) -> bool:
+    """`schema.name` is there (a warehouse that never loaded a file has not got the audit's tables)."""
+    return conn.execute("select to_regclass(%s) is not null", (name,)).fetchone()[0]
+
+
 def dbt_connection(home: Home | None = None) -> dict[str, str]:
     """host/port/user/password/dbname for dbt's profile (host may be a socket folder)."""
     parts = connection_parts(url(home))

@@ -32,6 +32,7 @@ import psycopg
 from cityops import periods
 from cityops.contracts import Contract, all_contracts
 from cityops.load.schema import ensure_audit
+from cityops.load.warehouse import relation_exists
 
 log = logging.getLogger("cityops.calendar")
 
@@ -197,7 +198,7 @@ def judge(contract: Contract, month: dt.date, batches: list[Batch], now: dt.date
 
 def _batches(conn: psycopg.Connection, contracts: list[Contract], first: dt.date, last: dt.date) -> dict:
     """Files of the datasets, newest first: by (dataset, month); a snapshot's by dataset alone."""
-    if conn.execute("select to_regclass('audit.ingest_batches')").fetchone()[0] is None:
+    if not relation_exists(conn, "audit.ingest_batches"):
         with conn.transaction():
             ensure_audit(conn)  # a warehouse that has never loaded a file: everything is owed
     # (no DDL otherwise: the portal reads the calendar as a department's role, which may not create)

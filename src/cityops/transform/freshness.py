@@ -36,6 +36,7 @@ from pathlib import Path
 
 from psycopg.types.json import Jsonb
 
+from cityops.load.warehouse import relation_exists
 from cityops.settings import Home, dbt_project_dir
 
 log = logging.getLogger("cityops.build")
@@ -110,14 +111,9 @@ def project_digest() -> str:
     return digest.hexdigest()
 
 
-def _exists(conn, table: str) -> bool:
-    """A warehouse that has never loaded a file (or built the marts) has not got the audit's tables yet."""
-    return conn.execute("select to_regclass(%s) is not null", (table,)).fetchone()[0]
-
-
 def published_batches(conn) -> dict[str, str]:
     """Per dataset: how many batches reached raw and when the last decision about them was made."""
-    if not _exists(conn, "audit.ingest_batches"):
+    if not relation_exists(conn, "audit.ingest_batches"):
         return {}
     rows = conn.execute(
         "select dataset, count(*), max(decided_at) from audit.ingest_batches "
@@ -127,7 +123,7 @@ def published_batches(conn) -> dict[str, str]:
 
 
 def current_batches(conn) -> list[str]:
-    if not _exists(conn, "audit.ingest_batches"):
+    if not relation_exists(conn, "audit.ingest_batches"):
         return []
     rows = conn.execute("select batch_id::text from audit.ingest_batches where status = 'current' order by 1")
     return [r[0] for r in rows]
@@ -169,7 +165,7 @@ _LAST_GOOD_BUILD = (
 
 def last_good_build(conn) -> BuildState | None:
     """What the marts in the warehouse were built from: the last build that published them."""
-    if not _exists(conn, "audit.mart_builds"):
+    if not relation_exists(conn, "audit.mart_builds"):
         return None
     row = conn.execute(_LAST_GOOD_BUILD).fetchone()
     if row is None:
@@ -203,7 +199,7 @@ def forget_good_build(home: Home) -> None:
     from cityops.load.warehouse import connect
 
     with connect(home) as conn:
-        if _exists(conn, "audit.mart_builds"):
+        if relation_exists(conn, "audit.mart_builds"):
             conn.execute("update audit.mart_builds set forgotten = true where not forgotten")
 
 

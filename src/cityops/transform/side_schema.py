@@ -36,7 +36,7 @@ from psycopg import sql
 
 from cityops import locks
 from cityops.errors import BuildFailed
-from cityops.load.warehouse import connect
+from cityops.load.warehouse import connect, relation_exists
 from cityops.settings import Home
 
 log = logging.getLogger("cityops.build")
@@ -65,7 +65,7 @@ def create(conn, tested: list[str]) -> None:
     conn.execute(f"create schema {NEXT}")
     conn.execute(f"create table {NEXT}.deltas (relation text primary key, table_oid oid not null)")
     conn.execute(f"create table {NEXT}.retired_batches (batch_id uuid primary key)")
-    if conn.execute("select to_regclass('audit.ingest_batches')").fetchone()[0]:  # else nothing was ever loaded
+    if relation_exists(conn, "audit.ingest_batches"):  # else nothing was ever loaded
         conn.execute(
             f"insert into {NEXT}.retired_batches select batch_id from audit.ingest_batches where status <> 'current'"
         )

@@ -24,6 +24,7 @@ from psycopg import sql
 
 from cityops import periods
 from cityops.contracts import Contract, all_contracts
+from cityops.load.warehouse import relation_exists
 
 WARN_DAYS = 31 + periods.DUE_DAY  # the next month is overdue
 ERROR_DAYS = WARN_DAYS + 31  # and the one after it too
@@ -81,7 +82,7 @@ class SourceFreshness:
 def check(conn: psycopg.Connection, now: dt.datetime | None = None) -> list[SourceFreshness]:
     """Every monthly dataset's freshness as of `now` (default: now, Shanghai)."""
     now = now or periods.now()
-    audited = conn.execute("select to_regclass('audit.ingest_batches') is not null").fetchone()[0]
+    audited = relation_exists(conn, "audit.ingest_batches")
     found = []
     for contract in all_contracts().values():
         if not monitored(contract):
